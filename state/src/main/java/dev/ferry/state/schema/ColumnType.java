@@ -1,0 +1,125 @@
+package dev.ferry.state.schema;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * A column's value type inside Ferry, independent of source and destination. Each kind has one
+ * canonical Java representation, which both the snapshot reader and the change stream produce, so
+ * the same row written twice encodes to the same bytes:
+ *
+ * <ul>
+ *   <li>BOOL: Boolean; INT16, INT32, INT64, UINT32: Long; FLOAT32: Float; FLOAT64: Double
+ *   <li>DECIMAL(p,s): BigDecimal
+ *   <li>STRING, JSON, ENUM: String; BYTES: byte[]
+ *   <li>DATE: Integer days since 1970-01-01; TIMESTAMP (no zone) and TIMESTAMPTZ (UTC): Long microseconds
+ *   <li>UUID: java.util.UUID; ARRAY: Object[] of the element's representation (elements may be null)
+ * </ul>
+ */
+public final class ColumnType implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Kind {
+        BOOL,
+        INT16,
+        INT32,
+        INT64,
+        UINT32,
+        FLOAT32,
+        FLOAT64,
+        DECIMAL,
+        STRING,
+        JSON,
+        ENUM,
+        BYTES,
+        DATE,
+        TIMESTAMP,
+        TIMESTAMPTZ,
+        UUID,
+        ARRAY
+    }
+
+    private final Kind kind;
+    private final int precision;
+    private final int scale;
+    private final ColumnType element;
+
+    private ColumnType(Kind kind, int precision, int scale, ColumnType element) {
+        this.kind = kind;
+        this.precision = precision;
+        this.scale = scale;
+        this.element = element;
+    }
+
+    public static ColumnType of(Kind kind) {
+        if (kind == Kind.DECIMAL || kind == Kind.ARRAY) {
+            throw new IllegalArgumentException(kind + " needs parameters");
+        }
+        return new ColumnType(kind, 0, 0, null);
+    }
+
+    public static ColumnType decimal(int precision, int scale) {
+        if (precision < 1 || precision > 76 || scale < 0 || scale > precision) {
+            throw new IllegalArgumentException("decimal(" + precision + "," + scale + ") out of range");
+        }
+        return new ColumnType(Kind.DECIMAL, precision, scale, null);
+    }
+
+    public static ColumnType arrayOf(ColumnType element) {
+        if (element.kind == Kind.ARRAY) {
+            throw new IllegalArgumentException("arrays of arrays are represented as one flat array");
+        }
+        return new ColumnType(Kind.ARRAY, 0, 0, element);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public int precision() {
+        return precision;
+    }
+
+    public int scale() {
+        return scale;
+    }
+
+    public ColumnType element() {
+        return element;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ColumnType t
+                && kind == t.kind
+                && precision == t.precision
+                && scale == t.scale
+                && Objects.equals(element, t.element);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, precision, scale, element);
+    }
+
+    /** Parses {@link #toString()}'s form, used in checkpointed schemas. */
+    public static ColumnType parse(String text) {
+        if (text.startsWith("ARRAY<") && text.endsWith(">")) {
+            return arrayOf(parse(text.substring(6, text.length() - 1)));
+        }
+        if (text.startsWith("DECIMAL(") && text.endsWith(")")) {
+            String[] ps = text.substring(8, text.length() - 1).split(",");
+            return decimal(Integer.parseInt(ps[0].trim()), Integer.parseInt(ps[1].trim()));
+        }
+        return of(Kind.valueOf(text));
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case DECIMAL -> "DECIMAL(" + precision + "," + scale + ")";
+            case ARRAY -> "ARRAY<" + element + ">";
+            default -> kind.name();
+        };
+    }
+}

@@ -1,0 +1,69 @@
+package dev.ferry.state.spec;
+
+import java.util.List;
+
+/**
+ * Options of the {@code settings:} section. Names and defaults follow the ClickPipes settings
+ * (initial load: rows per partition, parallelism, tables in parallel; sync: interval, pull batch size).
+ */
+public final class PipeSettings {
+    private PipeSettings() {}
+
+    /** ClickPipes' replication modes. */
+    public enum ReplicationMode {
+        /** Initial load, then CDC. */
+        CDC,
+        /** Initial load only; the pipe ends Completed. */
+        SNAPSHOT,
+        /** CDC only, no initial load. */
+        CDC_ONLY
+    }
+
+    /** How the initial load splits a Postgres table into CTID ranges. */
+    public enum SnapshotPartitioning {
+        /** Ranges of heap blocks sized from pg_class statistics; reads nothing to plan. */
+        BLOCK_RANGE,
+        /** ClickPipes' documented way: COUNT(*), then a window function over ctid. */
+        COUNT_WINDOW
+    }
+
+    public static final PipeOption<ReplicationMode> REPLICATION_MODE = PipeOption.enumOption(
+            "replication_mode", ReplicationMode.CDC, ReplicationMode.class,
+            "cdc (initial load + CDC), snapshot (initial load only) or cdc_only.");
+    public static final PipeOption<Integer> SNAPSHOT_NUM_ROWS_PER_PARTITION = PipeOption.intOption(
+            "snapshot_num_rows_per_partition", 100_000, 1, 100_000_000,
+            "Rows in one CTID range of the initial load.");
+    public static final PipeOption<Integer> INITIAL_LOAD_PARALLELISM = PipeOption.intOption(
+            "initial_load_parallelism", 4, 1, 64, "Partitions of one table read at once.");
+    public static final PipeOption<Integer> SNAPSHOT_NUMBER_OF_PARALLEL_TABLES = PipeOption.intOption(
+            "snapshot_number_of_parallel_tables", 1, 1, 64,
+            "Tables loaded at once; multiplies initial_load_parallelism.");
+    public static final PipeOption<SnapshotPartitioning> SNAPSHOT_PARTITIONING = PipeOption.enumOption(
+            "snapshot_partitioning", SnapshotPartitioning.BLOCK_RANGE, SnapshotPartitioning.class,
+            "block_range (plans from pg_class, scans nothing) or count_window (COUNT(*) + window over ctid).");
+    public static final PipeOption<Integer> SYNC_INTERVAL_SECONDS = PipeOption.intOption(
+                    "sync_interval_seconds", 10, 1, 86_400,
+                    "Longest time a change waits in Ferry before it is written to ClickHouse.")
+            .editableWhilePaused();
+    public static final PipeOption<Integer> PULL_BATCH_SIZE = PipeOption.intOption(
+                    "pull_batch_size", 100_000, 1, 10_000_000,
+                    "Rows of one table buffered before they are written to ClickHouse.")
+            .editableWhilePaused();
+    public static final PipeOption<String> PUBLICATION_NAME = PipeOption.patternOption(
+            "publication_name", null, "[a-z_][a-z0-9_]{0,62}", "a lower-case Postgres identifier",
+            "Postgres publication; default ferry_<pipe name>.");
+    public static final PipeOption<String> REPLICATION_SLOT_NAME = PipeOption.patternOption(
+            "replication_slot_name", null, "[a-z0-9_]{1,63}", "a valid slot name ([a-z0-9_], at most 63)",
+            "Postgres logical replication slot; default ferry_<pipe name>.");
+
+    public static final List<PipeOption<?>> ALL = List.of(
+            REPLICATION_MODE,
+            SNAPSHOT_NUM_ROWS_PER_PARTITION,
+            INITIAL_LOAD_PARALLELISM,
+            SNAPSHOT_NUMBER_OF_PARALLEL_TABLES,
+            SNAPSHOT_PARTITIONING,
+            SYNC_INTERVAL_SECONDS,
+            PULL_BATCH_SIZE,
+            PUBLICATION_NAME,
+            REPLICATION_SLOT_NAME);
+}
