@@ -16,5 +16,9 @@ public final class DestinationOptions {
             PipeOption.stringOption("password", "", "ClickHouse password; use ${ENV_VAR} to keep it out of the file.")
                     .asSecret();
 
-    public static final List<PipeOption<?>> ALL = List.of(URL, DATABASE, USER, PASSWORD);
+    public static final PipeOption<String> STATUS_DATABASE = PipeOption.patternOption(
+            "status_database", "ferry", "[A-Za-z_][A-Za-z0-9_]{0,127}", "a ClickHouse identifier",
+            "Database of Ferry's status tables (pipe state history, table progress).");
+
+    public static final List<PipeOption<?>> ALL = List.of(URL, DATABASE, USER, PASSWORD, STATUS_DATABASE);
 }

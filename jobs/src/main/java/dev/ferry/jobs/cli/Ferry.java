@@ -1,0 +1,47 @@
+package dev.ferry.jobs.cli;
+
+import dev.ferry.operators.PipeSetupException;
+import dev.ferry.state.spec.PipeSpecException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ferry} command line. */
+@Command(
+        name = "ferry",
+        mixinStandardHelpOptions = true,
+        version = "ferry 0.1.0",
+        description = "Keeps ClickHouse in step with Postgres and MongoDB.",
+        subcommands = {RunCommand.class, ValidateCommand.class})
+public final class Ferry implements Runnable {
+    /** Exit code for input the user must fix (spec, connection, missing table). */
+    public static final int BAD_INPUT = 2;
+    /** Exit code for a pipe that failed while running. */
+    public static final int FAILED = 1;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line; user errors print one line to stderr. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Ferry());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof PipeSpecException || e instanceof PipeSetupException) {
+                err.println("ferry: " + e.getMessage());
+                err.flush();
+                return BAD_INPUT;
+            }
+            err.println("ferry: " + e);
+            err.flush();
+            return FAILED;
+        });
+        return cli.execute(args);
+    }
+}

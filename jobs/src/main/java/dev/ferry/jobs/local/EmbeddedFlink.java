@@ -1,0 +1,63 @@
+package dev.ferry.jobs.local;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+/** An in-process Flink (MiniCluster) with the web UI, for {@code ferry run}. */
+public final class EmbeddedFlink implements AutoCloseable {
+    private final MiniCluster cluster;
+
+    private EmbeddedFlink(MiniCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    public static EmbeddedFlink start(int slots, int webUiPort) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, String.valueOf(webUiPort));
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
+        try {
+            cluster.start();
+        } catch (Exception e) {
+            cluster.close();
+            throw new IllegalStateException("cannot start the embedded Flink (web UI port " + webUiPort + " in use?): "
+                    + e.getMessage(), e);
+        }
+        return new EmbeddedFlink(cluster);
+    }
+
+    public URI webUi() throws Exception {
+        return cluster.getRestAddress().get(30, TimeUnit.SECONDS);
+    }
+
+    public JobID submit(StreamGraph graph) throws Exception {
+        return cluster.submitJob(graph.getJobGraph()).get(60, TimeUnit.SECONDS).getJobID();
+    }
+
+    public JobStatus status(JobID job) throws Exception {
+        return cluster.getJobStatus(job).get(30, TimeUnit.SECONDS);
+    }
+
+    public JobResult result(JobID job) throws Exception {
+        return cluster.requestJobResult(job).get();
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}

@@ -1,0 +1,158 @@
+package dev.ferry.operators.clickhouse;
+
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
+import dev.ferry.state.schema.TableSchema;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Encodes a table's rows in ClickHouse's RowBinary format for the columns of
+ * {@link ClickHouseTableDdl#insertColumns}: the source columns, then {@code _version} and
+ * {@code _is_deleted}. A delete needs only its key: other columns are written as their type's
+ * default. Dates and timestamps outside ClickHouse's range (1900-01-01 .. 2299-12-31) are clamped.
+ */
+public final class RowBinaryEncoder {
+    static final int MIN_DATE32 = (int) LocalDate.of(1900, 1, 1).toEpochDay();
+    static final int MAX_DATE32 = (int) LocalDate.of(2299, 12, 31).toEpochDay();
+    static final long MIN_DATETIME64_MICROS = MIN_DATE32 * 86_400L * 1_000_000L;
+    static final long MAX_DATETIME64_MICROS = (MAX_DATE32 + 1L) * 86_400L * 1_000_000L - 1;
+
+    @FunctionalInterface
+    private interface ValueWriter {
+        void write(Object value, RowBinaryBuffer out);
+    }
+
+    private final String table;
+    private final List<ColumnSchema> columns;
+    private final ValueWriter[] writers;
+    private final ValueWriter[] defaults;
+
+    public RowBinaryEncoder(TableSchema schema) {
+        this.table = schema.sourceId();
+        this.columns = schema.columns();
+        writers = new ValueWriter[columns.size()];
+        defaults = new ValueWriter[columns.size()];
+        for (int i = 0; i < writers.length; i++) {
+            ColumnSchema c = columns.get(i);
+            ValueWriter plain = writer(c.type());
+            writers[i] = c.nullable() ? nullable(plain) : plain;
+            ValueWriter def = defaultWriter(c.type());
+            defaults[i] = c.nullable() ? (v, out) -> out.writeByte(1) : def;
+        }
+    }
+
+    /** Appends one row; on failure the buffer is left as it was. */
+    public void encode(ChangeRecord record, RowBinaryBuffer out) {
+        Object[] values = record.values();
+        int mark = out.size();
+        boolean delete = record.isDelete();
+        try {
+            if (values.length != writers.length) {
+                throw new IllegalArgumentException("has " + values.length + " values for " + writers.length + " columns");
+            }
+            for (int i = 0; i < writers.length; i++) {
+                Object v = values[i];
+                if (v == null && delete) {
+                    defaults[i].write(null, out);
+                } else if (v == null && !columns.get(i).nullable()) {
+                    throw new IllegalArgumentException("NULL in NOT NULL column " + columns.get(i).name());
+                } else {
+                    writers[i].write(v, out);
+                }
+            }
+            out.writeLong(record.version());
+            out.writeByte(delete ? 1 : 0);
+        } catch (RuntimeException e) {
+            out.truncate(mark);
+            throw new IllegalArgumentException("cannot encode a row of " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ValueWriter nullable(ValueWriter plain) {
+        return (v, out) -> {
+            if (v == null) {
+                out.writeByte(1);
+            } else {
+                out.writeByte(0);
+                plain.write(v, out);
+            }
+        };
+    }
+
+    private static ValueWriter writer(ColumnType type) {
+        return switch (type.kind()) {
+            case BOOL -> (v, out) -> out.writeByte((Boolean) v ? 1 : 0);
+            case INT16 -> (v, out) -> out.writeShort((int) (long) (Long) v);
+            case INT32, UINT32 -> (v, out) -> out.writeInt((int) (long) (Long) v);
+            case INT64 -> (v, out) -> out.writeLong((Long) v);
+            case FLOAT32 -> (v, out) -> out.writeInt(Float.floatToRawIntBits((Float) v));
+            case FLOAT64 -> (v, out) -> out.writeLong(Double.doubleToRawLongBits((Double) v));
+            case DECIMAL -> decimal(type.precision(), type.scale());
+            case STRING, JSON, ENUM -> (v, out) -> out.writeBytes(((String) v).getBytes(StandardCharsets.UTF_8));
+            case BYTES -> (v, out) -> out.writeBytes((byte[]) v);
+            case DATE -> (v, out) -> out.writeInt(Math.max(MIN_DATE32, Math.min(MAX_DATE32, (Integer) v)));
+            case TIMESTAMP, TIMESTAMPTZ -> (v, out) ->
+                    out.writeLong(Math.max(MIN_DATETIME64_MICROS, Math.min(MAX_DATETIME64_MICROS, (Long) v)));
+            case UUID -> (v, out) -> {
+                UUID u = (UUID) v;
+                out.writeLong(u.getMostSignificantBits());
+                out.writeLong(u.getLeastSignificantBits());
+            };
+            case ARRAY -> {
+                ValueWriter element = nullable(writer(type.element()));
+                yield (v, out) -> {
+                    Object[] a = (Object[]) v;
+                    out.writeVarint(a.length);
+                    for (Object e : a) {
+                        element.write(e, out);
+                    }
+                };
+            }
+        };
+    }
+
+    private static ValueWriter decimal(int precision, int scale) {
+        int width = decimalWidth(precision);
+        BigInteger limit = BigInteger.TEN.pow(precision);
+        return (v, out) -> {
+            BigInteger unscaled = ((BigDecimal) v).setScale(scale, RoundingMode.UNNECESSARY).unscaledValue();
+            if (unscaled.abs().compareTo(limit) >= 0) {
+                throw new ArithmeticException(v + " does not fit Decimal(" + precision + ", " + scale + ")");
+            }
+            switch (width) {
+                case 4 -> out.writeInt(unscaled.intValueExact());
+                case 8 -> out.writeLong(unscaled.longValueExact());
+                default -> out.writeBigEndianAsLittle(unscaled.toByteArray(), width);
+            }
+        };
+    }
+
+    /** Bytes of Decimal(p, s): Decimal32, 64, 128 or 256. */
+    private static int decimalWidth(int precision) {
+        return precision <= 9 ? 4 : precision <= 18 ? 8 : precision <= 38 ? 16 : 32;
+    }
+
+    /** What a delete writes for a column it has no value for. */
+    private static ValueWriter defaultWriter(ColumnType type) {
+        return switch (type.kind()) {
+            case BOOL -> (v, out) -> out.writeByte(0);
+            case INT16 -> (v, out) -> out.writeShort(0);
+            case INT32, UINT32, DATE -> (v, out) -> out.writeInt(0);
+            case INT64, FLOAT64, TIMESTAMP, TIMESTAMPTZ -> (v, out) -> out.writeLong(0);
+            case FLOAT32 -> (v, out) -> out.writeInt(0);
+            case DECIMAL -> (v, out) -> out.writeBigEndianAsLittle(new byte[0], decimalWidth(type.precision()));
+            case STRING, JSON, ENUM, BYTES, ARRAY -> (v, out) -> out.writeVarint(0);
+            case UUID -> (v, out) -> {
+                out.writeLong(0);
+                out.writeLong(0);
+            };
+        };
+    }
+}

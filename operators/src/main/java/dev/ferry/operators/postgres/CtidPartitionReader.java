@@ -1,0 +1,168 @@
+package dev.ferry.operators.postgres;
+
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.SnapshotUnitDone;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads partitions one after another on the fetcher thread, streaming each with a server-side
+ * cursor (never a whole partition in memory). All partitions of one reader are read in one
+ * repeatable-read transaction that imported the enumerator's snapshot. After a partition's last
+ * row it emits a {@link SnapshotUnitDone} marker.
+ */
+final class CtidPartitionReader implements SplitReader<ChangeRecord, CtidPartition> {
+    private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
+    private static final int ROWS_PER_FETCH = 2_000;
+    private static final int CURSOR_FETCH_SIZE = 10_000;
+
+    private final CtidSnapshotSource source;
+    private final Map<String, SourceTable> tables;
+    private final CompletableFuture<SnapshotGrant> grant;
+    private final ArrayDeque<CtidPartition> queue = new ArrayDeque<>();
+
+    private volatile boolean wakeUp;
+    private Connection conn;
+    private CtidPartition current;
+    private PreparedStatement statement;
+    private ResultSet rows;
+    private PostgresRowReader rowReader;
+    private long rowsRead;
+
+    CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant) {
+        this.source = source;
+        this.tables = source.tablesById();
+        this.grant = grant;
+    }
+
+    @Override
+    public RecordsWithSplitIds<ChangeRecord> fetch() throws IOException {
+        wakeUp = false;
+        RecordsBySplits.Builder<ChangeRecord> batch = new RecordsBySplits.Builder<>();
+        try {
+            if (current == null) {
+                if (queue.isEmpty()) {
+                    return batch.build();
+                }
+                SnapshotGrant snapshot = awaitGrant();
+                if (snapshot == null) {
+                    return batch.build(); // woken up
+                }
+                open(queue.poll(), snapshot);
+            }
+            String splitId = current.splitId();
+            SourceTable table = tables.get(current.table());
+            long version = grant.getNow(null).version();
+            int n = 0;
+            while (n < ROWS_PER_FETCH && !wakeUp) {
+                if (!rows.next()) {
+                    batch.add(splitId, ChangeRecord.marker(current.table(),
+                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)));
+                    batch.addFinishedSplit(splitId);
+                    LOG.debug("read partition {} {}: {} rows", splitId, current.describeRange(), rowsRead);
+                    closePartition();
+                    break;
+                }
+                batch.add(splitId, ChangeRecord.row(table.spec().sourceId(), ChangeRecord.Kind.SNAPSHOT, version,
+                        rowReader.read(rows)));
+                rowsRead++;
+                n++;
+            }
+        } catch (SQLException e) {
+            throw new IOException("initial load of " + (current == null ? "?" : current.splitId() + " "
+                    + current.describeRange()) + " failed: " + e.getMessage(), e);
+        }
+        return batch.build();
+    }
+
+    private SnapshotGrant awaitGrant() throws IOException {
+        while (!wakeUp) {
+            try {
+                return grant.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // keep waiting, but notice wake-ups
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the snapshot", e);
+            } catch (ExecutionException e) {
+                throw new IOException("no snapshot to read under", e.getCause());
+            }
+        }
+        return null;
+    }
+
+    private void open(CtidPartition partition, SnapshotGrant snapshot) throws SQLException {
+        if (conn == null) {
+            conn = source.connections().openForBulkRead("snapshot");
+            try (Statement st = conn.createStatement()) {
+                // Text forms must match what the change stream produces for the same values.
+                st.execute("SET IntervalStyle = 'iso_8601'; SET TimeZone = 'UTC'; SET extra_float_digits = 3");
+            }
+            conn.setAutoCommit(false);
+            conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            conn.setReadOnly(true);
+            try (Statement st = conn.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT " + PostgresSql.quoteLiteral(snapshot.snapshotId()));
+            }
+        }
+        current = partition;
+        SourceTable table = tables.get(partition.table());
+        String sql = "SELECT /* ferry pipe=" + source.pipe() + " table=" + partition.table().replace("*/", "")
+                + " partition " + (partition.index() + 1) + "/" + partition.count() + " ctid "
+                + partition.describeRange() + " */ " + String.join(", ", table.selectExpressions())
+                + " FROM " + table.qualifiedName() + partition.whereClause();
+        statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+        statement.setFetchSize(CURSOR_FETCH_SIZE);
+        rows = statement.executeQuery();
+        rowReader = new PostgresRowReader(table.schema().columns());
+        rowsRead = 0;
+    }
+
+    private void closePartition() throws SQLException {
+        rows.close();
+        statement.close();
+        rows = null;
+        statement = null;
+        current = null;
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<CtidPartition> change) {
+        if (!(change instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("unsupported split change " + change);
+        }
+        queue.addAll(change.splits());
+    }
+
+    @Override
+    public void wakeUp() {
+        wakeUp = true;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (conn != null) {
+            conn.close();
+            conn = null;
+        }
+    }
+}

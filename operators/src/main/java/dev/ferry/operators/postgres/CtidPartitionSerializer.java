@@ -1,0 +1,58 @@
+package dev.ferry.operators.postgres;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+/** Checkpoint form of {@link CtidPartition}. */
+public final class CtidPartitionSerializer implements SimpleVersionedSerializer<CtidPartition> {
+    public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
+    private static final int VERSION = 1;
+
+    @Override
+    public int getVersion() {
+        return VERSION;
+    }
+
+    @Override
+    public byte[] serialize(CtidPartition p) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        write(p, out);
+        return out.getCopyOfBuffer();
+    }
+
+    @Override
+    public CtidPartition deserialize(int version, byte[] bytes) throws IOException {
+        if (version != VERSION) {
+            throw new IOException("unknown CtidPartition version " + version);
+        }
+        return read(new DataInputDeserializer(bytes));
+    }
+
+    static void write(CtidPartition p, DataOutput out) throws IOException {
+        out.writeUTF(p.table());
+        out.writeInt(p.index());
+        out.writeInt(p.count());
+        writeTid(p.lower(), out);
+        writeTid(p.upper(), out);
+    }
+
+    static CtidPartition read(DataInput in) throws IOException {
+        return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in));
+    }
+
+    private static void writeTid(Tid t, DataOutput out) throws IOException {
+        out.writeBoolean(t != null);
+        if (t != null) {
+            out.writeLong(t.block());
+            out.writeInt(t.offset());
+        }
+    }
+
+    private static Tid readTid(DataInput in) throws IOException {
+        return in.readBoolean() ? new Tid(in.readLong(), in.readInt()) : null;
+    }
+}

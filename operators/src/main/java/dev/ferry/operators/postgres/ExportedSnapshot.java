@@ -1,0 +1,34 @@
+package dev.ferry.operators.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * A snapshot other transactions can import with {@code SET TRANSACTION SNAPSHOT}; it stays
+ * importable while {@code holder} stays open and idle. {@code lsn} is the version of rows read
+ * under it: at or after every commit the snapshot sees.
+ */
+public final class ExportedSnapshot implements AutoCloseable {
+    private final String id;
+    private final long lsn;
+    private final Connection holder;
+
+    public ExportedSnapshot(String id, long lsn, Connection holder) {
+        this.id = id;
+        this.lsn = lsn;
+        this.holder = holder;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long lsn() {
+        return lsn;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        holder.close();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.ferry.operators.postgres;
+
+import dev.ferry.operators.PipeSetupException;
+import dev.ferry.state.spec.OptionValues;
+import dev.ferry.state.spec.SourceOptions;
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Properties;
+import org.postgresql.PGProperty;
+
+/**
+ * Opens JDBC connections to the pipe's source. Each connection names its role in
+ * {@code application_name} ({@code ferry:<pipe>:<role>}) so it can be told apart in pg_stat_activity.
+ */
+public final class PostgresConnections implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String pipe;
+    private final OptionValues source;
+
+    public PostgresConnections(String pipe, OptionValues source) {
+        this.pipe = pipe;
+        this.source = source;
+    }
+
+    public String host() {
+        return source.get(SourceOptions.HOST);
+    }
+
+    public int port() {
+        return source.get(SourceOptions.PORT);
+    }
+
+    public String database() {
+        return source.get(SourceOptions.DATABASE);
+    }
+
+    public String user() {
+        return source.get(SourceOptions.USER);
+    }
+
+    public String password() {
+        return source.get(SourceOptions.PASSWORD);
+    }
+
+    /** Where the source is, for messages: never includes credentials. */
+    public String describe() {
+        return "postgres " + host() + ":" + port() + "/" + database();
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
+    }
+
+    /** A plain connection, autocommit on. */
+    public Connection open(String role) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), properties(role, false));
+    }
+
+    /** A connection tuned for bulk reads: binary transfer from the first execution. */
+    public Connection openForBulkRead(String role) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), properties(role, true));
+    }
+
+    /** A walsender connection (replication=database), for slot commands. */
+    public Connection openReplication(String role) throws SQLException {
+        Properties p = properties(role, false);
+        PGProperty.REPLICATION.set(p, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+        PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        return DriverManager.getConnection(jdbcUrl(), p);
+    }
+
+    /** Opens a plain connection or throws a one-line {@link PipeSetupException}. */
+    public Connection openChecked(String role) {
+        try {
+            return open(role);
+        } catch (SQLException e) {
+            throw new PipeSetupException("cannot connect to " + describe() + " as " + user() + ": "
+                    + PipeSetupException.firstLine(e), e);
+        }
+    }
+
+    private Properties properties(String role, boolean bulk) {
+        Properties p = new Properties();
+        PGProperty.USER.set(p, user());
+        PGProperty.PASSWORD.set(p, password());
+        PGProperty.APPLICATION_NAME.set(p, "ferry:" + pipe + ":" + role);
+        PGProperty.SSL_MODE.set(p, source.get(SourceOptions.SSL_MODE).name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        PGProperty.CONNECT_TIMEOUT.set(p, 10);
+        PGProperty.TCP_KEEP_ALIVE.set(p, true);
+        if (bulk) {
+            PGProperty.BINARY_TRANSFER.set(p, true);
+            PGProperty.PREPARE_THRESHOLD.set(p, -1);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.ferry.operators.postgres;
+
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Turns a JDBC row into canonical values (see {@link ColumnType}). Extraction is decided once per
+ * column, not per value. Infinite dates and timestamps become the Integer/Long extremes, which the
+ * destination clamps to its range like any other out-of-range value.
+ */
+public final class PostgresRowReader {
+
+    @FunctionalInterface
+    private interface Extractor {
+        Object get(ResultSet rs, int index) throws SQLException;
+    }
+
+    private final Extractor[] extractors;
+
+    public PostgresRowReader(List<ColumnSchema> columns) {
+        extractors = new Extractor[columns.size()];
+        for (int i = 0; i < extractors.length; i++) {
+            extractors[i] = extractor(columns.get(i).type());
+        }
+    }
+
+    /** Values of the current row, columns 1..n of the result set. */
+    public Object[] read(ResultSet rs) throws SQLException {
+        Object[] values = new Object[extractors.length];
+        for (int i = 0; i < extractors.length; i++) {
+            values[i] = extractors[i].get(rs, i + 1);
+        }
+        return values;
+    }
+
+    private static Extractor extractor(ColumnType type) {
+        return switch (type.kind()) {
+            case BOOL -> (rs, i) -> {
+                boolean v = rs.getBoolean(i);
+                return rs.wasNull() ? null : v;
+            };
+            case INT16, INT32, INT64, UINT32 -> (rs, i) -> {
+                long v = rs.getLong(i);
+                return rs.wasNull() ? null : v;
+            };
+            case FLOAT32 -> (rs, i) -> {
+                float v = rs.getFloat(i);
+                return rs.wasNull() ? null : v;
+            };
+            case FLOAT64 -> (rs, i) -> {
+                double v = rs.getDouble(i);
+                return rs.wasNull() ? null : v;
+            };
+            case DECIMAL -> PostgresRowReader::decimal;
+            case STRING, JSON, ENUM -> ResultSet::getString;
+            case BYTES -> ResultSet::getBytes;
+            case DATE -> (rs, i) -> days(rs.getObject(i, LocalDate.class));
+            case TIMESTAMP -> (rs, i) -> {
+                LocalDateTime t = rs.getObject(i, LocalDateTime.class);
+                return t == null ? null : micros(t.atOffset(ZoneOffset.UTC));
+            };
+            case TIMESTAMPTZ -> (rs, i) -> micros(rs.getObject(i, OffsetDateTime.class));
+            case UUID -> (rs, i) -> rs.getObject(i, UUID.class);
+            case ARRAY -> (rs, i) -> {
+                Array a = rs.getArray(i);
+                if (a == null) {
+                    return null;
+                }
+                try {
+                    List<Object> flat = new ArrayList<>();
+                    flatten(a.getArray(), flat);
+                    return flat.toArray();
+                } finally {
+                    a.free();
+                }
+            };
+        };
+    }
+
+    /** numeric NaN and infinities have no Decimal form: they read as NULL (documented in the type mapping). */
+    private static Object decimal(ResultSet rs, int index) throws SQLException {
+        try {
+            return rs.getBigDecimal(index);
+        } catch (SQLException e) {
+            String text = rs.getString(index);
+            if (text != null && (text.equals("NaN") || text.endsWith("Infinity"))) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    static Integer days(LocalDate d) {
+        if (d == null) {
+            return null;
+        }
+        if (d.equals(LocalDate.MAX)) {
+            return Integer.MAX_VALUE;
+        }
+        if (d.equals(LocalDate.MIN)) {
+            return Integer.MIN_VALUE;
+        }
+        return Math.toIntExact(d.toEpochDay());
+    }
+
+    static Long micros(OffsetDateTime t) {
+        if (t == null) {
+            return null;
+        }
+        if (t.equals(OffsetDateTime.MAX)) {
+            return Long.MAX_VALUE;
+        }
+        if (t.equals(OffsetDateTime.MIN)) {
+            return Long.MIN_VALUE;
+        }
+        long seconds = t.toEpochSecond();
+        // Saturate: Postgres' range ends just inside int64 microseconds since 2000, past it since 1970.
+        long micros;
+        try {
+            micros = Math.addExact(Math.multiplyExact(seconds, 1_000_000L), t.getNano() / 1000);
+        } catch (ArithmeticException overflow) {
+            micros = seconds > 0 ? Long.MAX_VALUE - 1 : Long.MIN_VALUE + 1;
+        }
+        return micros;
+    }
+
+    /** Multi-dimensional arrays become one flat array in row-major order; numbers become canonical. */
+    private static void flatten(Object array, List<Object> out) {
+        for (Object e : (Object[]) array) {
+            if (e instanceof Object[] nested) {
+                flatten(nested, out);
+            } else if (e instanceof Integer || e instanceof Short) {
+                out.add(((Number) e).longValue());
+            } else if (e instanceof BigDecimal || e == null || e instanceof Long || e instanceof Boolean
+                    || e instanceof Double || e instanceof Float || e instanceof String || e instanceof UUID) {
+                out.add(e);
+            } else {
+                out.add(String.valueOf(e));
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.ferry.operators.postgres;
+
+import java.io.Serializable;
+import java.sql.SQLException;
+
+/** Where the initial load's consistent snapshot comes from. */
+public interface SnapshotExporter extends Serializable {
+    /**
+     * Exports a snapshot and holds it open.
+     *
+     * @param firstExport true for the first export of this load; false after a restart lost the
+     *     previous one, when what is left is read under a fresh snapshot
+     */
+    ExportedSnapshot export(PostgresConnections connections, boolean firstExport) throws SQLException;
+}

@@ -1,0 +1,48 @@
+package dev.ferry.operators.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
+import dev.ferry.state.schema.ColumnType.Kind;
+import dev.ferry.state.schema.TableSchema;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClickHouseTableDdlTest {
+
+    @Test
+    void replacingMergeTreeOrderedByKeyWithMetaColumns() {
+        TableSchema t = new TableSchema("public.Orders", "orders", List.of(
+                new ColumnSchema("id", ColumnType.of(Kind.INT64), false, "int8"),
+                new ColumnSchema("Note`s", ColumnType.of(Kind.STRING), true, "text"),
+                new ColumnSchema("tags", ColumnType.arrayOf(ColumnType.of(Kind.STRING)), true, "text[]"),
+                new ColumnSchema("mood", ColumnType.of(Kind.ENUM), true, "mood"),
+                new ColumnSchema("at", ColumnType.of(Kind.TIMESTAMPTZ), false, "timestamptz")), List.of("id"));
+        assertThat(ClickHouseTableDdl.createTable("shop", t)).isEqualTo("""
+                CREATE TABLE IF NOT EXISTS `shop`.`orders` (
+                  `id` Int64,
+                  `Note\\`s` Nullable(String),
+                  `tags` Array(Nullable(String)),
+                  `mood` LowCardinality(Nullable(String)),
+                  `at` DateTime64(6, 'UTC'),
+                  `_version` UInt64,
+                  `_is_deleted` UInt8,
+                  `_synced_at` DateTime64(9) DEFAULT now64(9)
+                )
+                ENGINE = ReplacingMergeTree(`_version`, `_is_deleted`)
+                ORDER BY (`id`)
+                SETTINGS non_replicated_deduplication_window = 1000""");
+        assertThat(ClickHouseTableDdl.insertColumns(t)).containsExactly("id", "Note`s", "tags", "mood", "at", "_version",
+                "_is_deleted");
+    }
+
+    @Test
+    void refusesReservedColumnNames() {
+        TableSchema t = new TableSchema("public.x", "x", List.of(
+                new ColumnSchema("_version", ColumnType.of(Kind.INT64), false, "int8")), List.of("_version"));
+        assertThatThrownBy(() -> ClickHouseTableDdl.createTable("d", t))
+                .hasMessageContaining("public.x has a column named _version, which Ferry reserves");
+    }
+}

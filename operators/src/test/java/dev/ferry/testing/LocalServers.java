@@ -1,0 +1,67 @@
+package dev.ferry.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real servers tests run against, started once per JVM through the same scripts as the demo
+ * ({@code deploy/local/postgres.sh}, {@code deploy/local/clickhouse.sh}); both are idempotent.
+ */
+public final class LocalServers {
+    private static boolean started;
+
+    private LocalServers() {}
+
+    public static synchronized void ensureStarted() {
+        if (started) {
+            return;
+        }
+        run("deploy/local/postgres.sh", "start");
+        run("deploy/local/clickhouse.sh", "start");
+        started = true;
+    }
+
+    public static Path projectRoot() {
+        String root = System.getProperty("ferry.project.root");
+        Path p = root != null ? Paths.get(root) : Paths.get("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("deploy/local/postgres.sh"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("cannot find the project root (deploy/local/postgres.sh)");
+        }
+        return p;
+    }
+
+    public static int postgresPort() {
+        return Integer.parseInt(System.getenv().getOrDefault("FERRY_PG_PORT", "15432"));
+    }
+
+    public static int clickhousePort() {
+        return Integer.parseInt(System.getenv().getOrDefault("FERRY_CLICKHOUSE_PORT", "18123"));
+    }
+
+    public static String clickhouseUrl() {
+        return "http://127.0.0.1:" + clickhousePort();
+    }
+
+    private static void run(String script, String arg) {
+        try {
+            Process p = new ProcessBuilder(projectRoot().resolve(script).toString(), arg)
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException(script + " " + arg + " failed:\n" + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.ferry.testing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.UUID;
+
+/** A fresh database on the local Postgres, dropped by {@link #close()}. */
+public final class PostgresTestDatabase implements AutoCloseable {
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "postgres";
+
+    private final String name;
+
+    public PostgresTestDatabase(String prefix) {
+        LocalServers.ensureStarted();
+        this.name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Connection connect() throws SQLException {
+        return connect(name);
+    }
+
+    public static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + LocalServers.postgresPort() + "/" + database, USER, PASSWORD);
+    }
+
+    public void execute(String... sql) {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The source: section of a pipe spec for this database. */
+    public String sourceYaml() {
+        return "source: {type: postgres, host: 127.0.0.1, port: " + LocalServers.postgresPort() + ", database: " + name
+                + ", user: " + USER + ", password: " + PASSWORD + "}\n";
+    }
+
+    @Override
+    public void close() {
+        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + name
+                    + "' AND NOT active");
+            st.execute("DROP DATABASE IF EXISTS " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

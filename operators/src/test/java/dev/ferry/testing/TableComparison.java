@@ -1,0 +1,176 @@
+package dev.ferry.testing;
+
+import com.clickhouse.client.api.query.GenericRecord;
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
+import dev.ferry.state.schema.TableSchema;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Compares a Postgres table with its ClickHouse copy row by row: both sides render every row to the
+ * same canonical text in their own SQL (independently of Ferry's reader and encoder), hash it, and
+ * the hashes are compared per key. The ClickHouse side reads {@code FINAL WHERE _is_deleted = 0}.
+ * Floats compare by their IEEE bits; dates and timestamps are clamped on the Postgres side to
+ * ClickHouse's range, as the type mapping documents.
+ */
+public final class TableComparison {
+
+    /** The outcome: rows on each side and what differs (empty when equal). */
+    public record Result(long sourceRows, long destinationRows, List<String> differences) {
+        public boolean equal() {
+            return differences.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return sourceRows + " source rows, " + destinationRows + " destination rows"
+                    + (differences.isEmpty() ? ", equal" : ", differences: " + differences);
+        }
+    }
+
+    private TableComparison() {}
+
+    public static Result compare(Connection pg, String pgQualifiedTable, ClickHouseTestDatabase ch, TableSchema schema)
+            throws SQLException {
+        Map<String, String> source = new HashMap<>();
+        try (Statement st = pg.createStatement()) {
+            st.execute("SET IntervalStyle = 'iso_8601'; SET TimeZone = 'UTC'; SET extra_float_digits = 3");
+            String sql = "SELECT " + pgKey(schema) + ", md5(" + pgRow(schema) + ") FROM " + pgQualifiedTable;
+            try (ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    source.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        String chSql = "SELECT " + chKey(schema) + ", lower(hex(MD5(" + chRow(schema) + "))) FROM `" + ch.name() + "`.`"
+                + schema.target() + "` FINAL WHERE _is_deleted = 0";
+        List<String> differences = new ArrayList<>();
+        long destinationRows = 0;
+        Map<String, String> unmatched = new HashMap<>(source);
+        for (GenericRecord r : ch.query(chSql)) {
+            destinationRows++;
+            String key = r.getString(1);
+            String expected = unmatched.remove(key);
+            if (expected == null) {
+                addDifference(differences, source.containsKey(key) ? "duplicate key " + key : "extra row with key " + key);
+            } else if (!expected.equals(r.getString(2))) {
+                addDifference(differences, "row with key " + key + " differs");
+            }
+        }
+        unmatched.keySet().stream().sorted().limit(5).forEach(k -> addDifference(differences, "missing row with key " + k));
+        if (unmatched.size() > 5) {
+            differences.add("... " + unmatched.size() + " missing rows in all");
+        }
+        return new Result(source.size(), destinationRows, differences);
+    }
+
+    private static void addDifference(List<String> differences, String d) {
+        if (differences.size() < 10) {
+            differences.add(d);
+        }
+    }
+
+    private static String pgKey(TableSchema s) {
+        StringJoiner j = new StringJoiner(" || '|' || ");
+        for (String k : s.key()) {
+            ColumnSchema c = s.columns().get(s.indexOf(k));
+            j.add(pgValue(pgColumn(c), c));
+        }
+        return j.toString();
+    }
+
+    private static String chKey(TableSchema s) {
+        StringJoiner j = new StringJoiner(", '|', ", "concat(", ")");
+        for (String k : s.key()) {
+            ColumnSchema c = s.columns().get(s.indexOf(k));
+            j.add(chValue("`" + c.name().replace("`", "\\`") + "`", c.type()));
+        }
+        return j.toString();
+    }
+
+    private static String pgRow(TableSchema s) {
+        StringJoiner j = new StringJoiner(", ", "concat(", ")");
+        for (ColumnSchema c : s.columns()) {
+            String v = pgValue(pgColumn(c), c);
+            j.add("coalesce(octet_length(" + v + ")::text || ':' || " + v + ", 'N')");
+            j.add("';'");
+        }
+        return j.toString();
+    }
+
+    private static String chRow(TableSchema s) {
+        StringJoiner j = new StringJoiner(", ", "concat(", ")");
+        for (ColumnSchema c : s.columns()) {
+            String v = chValue("`" + c.name().replace("`", "\\`") + "`", c.type());
+            j.add("ifNull(concat(toString(length(" + v + ")), ':', " + v + "), 'N')");
+            j.add("';'");
+        }
+        return j.toString();
+    }
+
+    private static String pgColumn(ColumnSchema c) {
+        return c.sourceType().equals("tid") ? "ctid" : "\"" + c.name().replace("\"", "\"\"") + "\"";
+    }
+
+    /** Postgres text of a value, as ClickHouse will show it; NULL stays NULL. */
+    private static String pgValue(String col, ColumnSchema c) {
+        ColumnType t = c.type();
+        if (t.kind() == ColumnType.Kind.ARRAY) {
+            String element = pgScalar("e", t.element(), c.sourceType().replace("[]", ""));
+            return "CASE WHEN " + col + " IS NULL THEN NULL ELSE coalesce((SELECT string_agg(coalesce(" + element
+                    + ", 'N'), ',' ORDER BY i) FROM unnest(" + col + ") WITH ORDINALITY u(e, i)), '') END";
+        }
+        return pgScalar(col, t, c.sourceType());
+    }
+
+    private static String pgScalar(String col, ColumnType t, String sourceType) {
+        return switch (t.kind()) {
+            case BOOL -> "CASE WHEN " + col + " THEN 'true' WHEN NOT " + col + " THEN 'false' END";
+            case INT16, INT32, INT64, UINT32, UUID, JSON, ENUM -> col + "::text";
+            case FLOAT32 -> "encode(float4send(" + col + "), 'hex')";
+            case FLOAT64 -> "encode(float8send(" + col + "), 'hex')";
+            case DECIMAL -> "CASE WHEN " + col + " IN ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric)"
+                    + " THEN NULL ELSE trim_scale(" + col + ")::text END";
+            case STRING -> switch (sourceType) {
+                case "bpchar", "character" -> "format('%s', " + col + ")";
+                case "money" -> col + "::numeric::text";
+                default -> col + "::text";
+            };
+            case BYTES -> "encode(" + col + ", 'hex')";
+            case DATE -> "greatest(least(" + col + ", '2299-12-31'::date), '1900-01-01'::date)::text";
+            case TIMESTAMP -> "to_char(greatest(least(" + col + ", '2299-12-31 23:59:59.999999'::timestamp),"
+                    + " '1900-01-01'::timestamp), 'YYYY-MM-DD HH24:MI:SS.US')";
+            case TIMESTAMPTZ -> "to_char(greatest(least(" + col + ", '2299-12-31 23:59:59.999999+00'::timestamptz),"
+                    + " '1900-01-01 00:00:00+00'::timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
+            case ARRAY -> throw new AssertionError("nested array");
+        };
+    }
+
+    /** ClickHouse text of a value in the same canonical form; NULL stays NULL. */
+    private static String chValue(String col, ColumnType t) {
+        if (t.kind() == ColumnType.Kind.ARRAY) {
+            return "arrayStringConcat(arrayMap(e -> ifNull(" + chScalar("e", t.element()) + ", 'N'), " + col + "), ',')";
+        }
+        return chScalar(col, t);
+    }
+
+    private static String chScalar(String col, ColumnType t) {
+        return switch (t.kind()) {
+            case BOOL -> "if(" + col + ", 'true', 'false')";
+            case INT16, INT32, INT64, UINT32, UUID, ENUM, DECIMAL, DATE -> "toString(" + col + ")";
+            case FLOAT32, FLOAT64 -> "lower(hex(reverse(reinterpretAsString(" + col + "))))";
+            case STRING, JSON -> col;
+            case BYTES -> "lower(hex(" + col + "))";
+            case TIMESTAMP, TIMESTAMPTZ -> "formatDateTime(" + col + ", '%Y-%m-%d %H:%i:%S.%f', 'UTC')";
+            case ARRAY -> throw new AssertionError("nested array");
+        };
+    }
+}

@@ -1,0 +1,97 @@
+package dev.ferry.state.lifecycle;
+
+import dev.ferry.state.record.DurableProgress;
+import dev.ferry.state.record.SnapshotUnitDone;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A running pipe's lifecycle state and durable per-table progress: what the lifecycle operator
+ * checkpoints. {@link #fold} applies committed sink progress; {@link #moveTo} applies a transition
+ * through {@link PipeTransitions}.
+ */
+public final class PipeProgress {
+    private PipeState state;
+    private String reason;
+    private final Map<String, TableProgress> tables = new LinkedHashMap<>();
+
+    public PipeProgress(PipeState state, String reason, List<String> tables) {
+        this.state = state;
+        this.reason = reason == null ? "" : reason;
+        for (String t : tables) {
+            this.tables.put(t, TableProgress.empty(t));
+        }
+    }
+
+    public PipeState state() {
+        return state;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public Map<String, TableProgress> tables() {
+        return tables;
+    }
+
+    /** Applies a legal transition; throws {@link IllegalTransitionException} otherwise. */
+    public void moveTo(PipeState next, String why) {
+        state = PipeTransitions.check(state, next);
+        reason = why == null ? "" : why;
+    }
+
+    /** Adds tables the pipe now replicates (after a modify), keeping existing progress. */
+    public void track(List<String> tableIds) {
+        for (String t : tableIds) {
+            tables.putIfAbsent(t, TableProgress.empty(t));
+        }
+    }
+
+    /** Folds one committed progress report in; returns the tables it changed. */
+    public Set<String> fold(DurableProgress progress) {
+        Set<String> changed = new HashSet<>();
+        progress.tables().forEach((table, w) -> {
+            TableProgress old = tables.getOrDefault(table, TableProgress.empty(table));
+            Set<String> done = new HashSet<>(old.unitsDone());
+            int total = old.unitsTotal();
+            for (SnapshotUnitDone u : w.unitsDone()) {
+                done.add(u.unitId());
+                total = u.unitCount();
+            }
+            tables.put(table, new TableProgress(table, total, done,
+                    old.snapshotRows() + w.snapshotRows(), old.inserts() + w.inserts(), old.updates() + w.updates(),
+                    old.deletes() + w.deletes(), old.batches() + w.batches(),
+                    Long.compareUnsigned(w.maxVersion(), old.maxVersion()) > 0 ? w.maxVersion() : old.maxVersion()));
+            changed.add(table);
+        });
+        return changed;
+    }
+
+    /** True when the initial load of every given table is durable in the destination. */
+    public boolean snapshotDone(List<String> tableIds) {
+        for (String t : tableIds) {
+            TableProgress p = tables.get(t);
+            if (p == null || !p.snapshotDone()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A copy for the status table and tests. */
+    public List<TableProgress> tableList() {
+        return new ArrayList<>(tables.values());
+    }
+
+    void restore(PipeState restoredState, String restoredReason, List<TableProgress> restoredTables) {
+        state = restoredState;
+        reason = restoredReason;
+        tables.clear();
+        restoredTables.forEach(t -> tables.put(t.table(), t));
+    }
+}
