@@ -62,7 +62,9 @@ public final class TableComparison {
             if (expected == null) {
                 addDifference(differences, source.containsKey(key) ? "duplicate key " + key : "extra row with key " + key);
             } else if (!expected.equals(r.getString(2))) {
-                addDifference(differences, "row with key " + key + " differs");
+                addDifference(differences, differences.size() < 3
+                        ? "row with key " + key + " differs: " + columnDifferences(pg, pgQualifiedTable, ch, schema, key)
+                        : "row with key " + key + " differs");
             }
         }
         unmatched.keySet().stream().sorted().limit(5).forEach(k -> addDifference(differences, "missing row with key " + k));
@@ -70,6 +72,42 @@ public final class TableComparison {
             differences.add("... " + unmatched.size() + " missing rows in all");
         }
         return new Result(source.size(), destinationRows, differences);
+    }
+
+    /** Which columns of one row differ, with both sides' canonical text (shortened). */
+    private static String columnDifferences(Connection pg, String pgTable, ClickHouseTestDatabase ch, TableSchema schema,
+            String key) throws SQLException {
+        StringJoiner pgCols = new StringJoiner(", ");
+        StringJoiner chCols = new StringJoiner(", ");
+        for (ColumnSchema c : schema.columns()) {
+            pgCols.add(pgValue(pgColumn(c), c));
+            chCols.add("toString(" + chValue("`" + c.name().replace("`", "\\`") + "`", c.type()) + ")");
+        }
+        List<String> pgValues = new ArrayList<>();
+        try (var ps = pg.prepareStatement("SELECT " + pgCols + " FROM " + pgTable + " WHERE " + pgKey(schema) + " = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                for (int i = 1; i <= schema.columns().size(); i++) {
+                    pgValues.add(rs.getString(i));
+                }
+            }
+        }
+        GenericRecord r = ch.client().queryAll("SELECT " + chCols + " FROM `" + ch.name() + "`.`" + schema.target()
+                + "` FINAL WHERE _is_deleted = 0 AND " + chKey(schema) + " = {k:String}", Map.of("k", key)).get(0);
+        StringJoiner out = new StringJoiner("; ");
+        for (int i = 0; i < schema.columns().size(); i++) {
+            String a = pgValues.get(i);
+            String b = r.getString(i + 1);
+            if (!java.util.Objects.equals(a, b)) {
+                out.add(schema.columns().get(i).name() + ": postgres=" + shorten(a) + " clickhouse=" + shorten(b));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String shorten(String s) {
+        return s == null ? "NULL" : s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     private static void addDifference(List<String> differences, String d) {
@@ -125,13 +163,19 @@ public final class TableComparison {
         ColumnType t = c.type();
         if (t.kind() == ColumnType.Kind.ARRAY) {
             String element = pgScalar("e", t.element(), c.sourceType().replace("[]", ""));
-            return "CASE WHEN " + col + " IS NULL THEN NULL ELSE coalesce((SELECT string_agg(coalesce(" + element
-                    + ", 'N'), ',' ORDER BY i) FROM unnest(" + col + ") WITH ORDINALITY u(e, i)), '') END";
+            // ClickHouse arrays are never NULL: a NULL array lands empty.
+            return "coalesce((SELECT string_agg(coalesce(" + element + ", 'N'), ',' ORDER BY i) FROM unnest(" + col
+                    + ") WITH ORDINALITY u(e, i)), '')";
         }
         return pgScalar(col, t, c.sourceType());
     }
 
     private static String pgScalar(String col, ColumnType t, String sourceType) {
+        // NULL in, NULL out: format(), least() and greatest() would otherwise turn NULL into a value.
+        return "CASE WHEN " + col + " IS NULL THEN NULL ELSE " + pgNotNull(col, t, sourceType) + " END";
+    }
+
+    private static String pgNotNull(String col, ColumnType t, String sourceType) {
         return switch (t.kind()) {
             case BOOL -> "CASE WHEN " + col + " THEN 'true' WHEN NOT " + col + " THEN 'false' END";
             case INT16, INT32, INT64, UINT32, UUID, JSON, ENUM -> col + "::text";
@@ -164,8 +208,7 @@ public final class TableComparison {
 
     private static String chScalar(String col, ColumnType t) {
         return switch (t.kind()) {
-            case BOOL -> "if(" + col + ", 'true', 'false')";
-            case INT16, INT32, INT64, UINT32, UUID, ENUM, DECIMAL, DATE -> "toString(" + col + ")";
+            case BOOL, INT16, INT32, INT64, UINT32, UUID, ENUM, DECIMAL, DATE -> "toString(" + col + ")";
             case FLOAT32, FLOAT64 -> "lower(hex(reverse(reinterpretAsString(" + col + "))))";
             case STRING, JSON -> col;
             case BYTES -> "lower(hex(" + col + "))";

@@ -7,7 +7,6 @@ import dev.ferry.jobs.postgres.PostgresPipeJob;
 import dev.ferry.jobs.postgres.PostgresPipeSetup;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.lifecycle.PipeTransitions;
@@ -85,7 +84,6 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static PipeState lastState(ClickHouseStatusTables status, PipeSpec pipe) {
-        List<StateChange> history = status.history(pipe.name());
-        return history.isEmpty() ? PipeState.PROVISIONING : history.get(history.size() - 1).state();
+        return status.lastState(pipe.name()).orElse(PipeState.PROVISIONING);
     }
 }

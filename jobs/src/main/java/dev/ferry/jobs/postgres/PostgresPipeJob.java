@@ -1,13 +1,14 @@
 package dev.ferry.jobs.postgres;
 
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
-import dev.ferry.operators.clickhouse.ClickHouseSink;
+import dev.ferry.operators.clickhouse.ClickHouseWriter;
 import dev.ferry.operators.lifecycle.PipeLifecycleOperator;
 import dev.ferry.operators.postgres.CtidSnapshotSource;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.TransactionSnapshotExporter;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSettings;
@@ -20,7 +21,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
-/** The job graph of a Postgres pipe: initial load source -> ClickHouse sink -> lifecycle. */
+/** The job graph of a Postgres pipe: initial load source -> ClickHouse writer -> lifecycle. */
 public final class PostgresPipeJob {
     private PostgresPipeJob() {}
 
@@ -44,14 +45,16 @@ public final class PostgresPipeJob {
         String statusDatabase = spec.destination().get(DestinationOptions.STATUS_DATABASE);
         PipeLifecycleOperator lifecycle = new PipeLifecycleOperator(spec.name(), destination, statusDatabase, tableIds,
                 PipeState.SNAPSHOT, PipeState.COMPLETED);
-        ClickHouseSink sink = new ClickHouseSink(spec, schemas, committed -> committed
+        rows.transform("clickhouse", RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, schemas))
+                .setParallelism(parallelism)
+                .uid("clickhouse")
+                .global()
                 .transform("lifecycle", Types.VOID, lifecycle)
                 .setParallelism(1)
                 .uid("lifecycle")
                 .sinkTo(new DiscardingSink<>())
                 .setParallelism(1)
-                .name("lifecycle end"));
-        rows.sinkTo(sink).setParallelism(parallelism).name("clickhouse").uid("clickhouse");
+                .name("end");
         return parallelism;
     }
 }

@@ -101,6 +101,13 @@ public final class ClickHouseStatusTables {
         return out;
     }
 
+    /** The pipe's latest recorded state, if any. */
+    public java.util.Optional<PipeState> lastState(String pipe) {
+        List<GenericRecord> rows = client.queryAll("SELECT state FROM " + qualified(database, PIPE_STATES)
+                + " WHERE pipe = {pipe:String} ORDER BY at DESC LIMIT 1", Map.of("pipe", pipe));
+        return rows.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(PipeState.fromLabel(rows.get(0).getString(1)));
+    }
+
     /** The latest progress row per table of a pipe. */
     public List<TableProgressRow> progress(String pipe) {
         List<TableProgressRow> out = new ArrayList<>();

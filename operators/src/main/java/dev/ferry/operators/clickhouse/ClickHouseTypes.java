@@ -15,6 +15,14 @@ public final class ClickHouseTypes {
         return of(column.type(), column.nullable());
     }
 
+    /**
+     * Whether the ClickHouse column is Nullable. Arrays cannot be: a NULL array is written as an
+     * empty one.
+     */
+    public static boolean nullable(ColumnSchema column) {
+        return column.nullable() && column.type().kind() != ColumnType.Kind.ARRAY;
+    }
+
     public static String of(ColumnType type, boolean nullable) {
         if (type.kind() == ColumnType.Kind.ARRAY) {
             return "Array(" + of(type.element(), true) + ")"; // Postgres array elements may be NULL

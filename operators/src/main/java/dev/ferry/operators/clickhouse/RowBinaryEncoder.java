@@ -16,7 +16,8 @@ import java.util.UUID;
  * Encodes a table's rows in ClickHouse's RowBinary format for the columns of
  * {@link ClickHouseTableDdl#insertColumns}: the source columns, then {@code _version} and
  * {@code _is_deleted}. A delete needs only its key: other columns are written as their type's
- * default. Dates and timestamps outside ClickHouse's range (1900-01-01 .. 2299-12-31) are clamped.
+ * default. Dates and timestamps outside ClickHouse's range (1900-01-01 .. 2299-12-31) are clamped;
+ * a NULL array is written empty (ClickHouse arrays are never NULL).
  */
 public final class RowBinaryEncoder {
     static final int MIN_DATE32 = (int) LocalDate.of(1900, 1, 1).toEpochDay();
@@ -42,9 +43,23 @@ public final class RowBinaryEncoder {
         for (int i = 0; i < writers.length; i++) {
             ColumnSchema c = columns.get(i);
             ValueWriter plain = writer(c.type());
-            writers[i] = c.nullable() ? nullable(plain) : plain;
             ValueWriter def = defaultWriter(c.type());
-            defaults[i] = c.nullable() ? (v, out) -> out.writeByte(1) : def;
+            if (ClickHouseTypes.nullable(c)) {
+                writers[i] = nullable(plain);
+                defaults[i] = (v, out) -> out.writeByte(1);
+            } else if (c.nullable()) {
+                writers[i] = (v, out) -> {
+                    if (v == null) {
+                        def.write(null, out); // e.g. a NULL array becomes an empty one
+                    } else {
+                        plain.write(v, out);
+                    }
+                };
+                defaults[i] = def;
+            } else {
+                writers[i] = plain;
+                defaults[i] = def;
+            }
         }
     }
 

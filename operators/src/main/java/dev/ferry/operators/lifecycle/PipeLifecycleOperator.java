@@ -14,8 +14,6 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
-import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
-import org.apache.flink.streaming.api.connector.sink2.CommittableWithLineage;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -23,13 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folds the sink's committed progress into the pipe's lifecycle state (parallelism 1). The state is
+ * Folds the writers' durable progress into the pipe's lifecycle state (parallelism 1). The state is
  * checkpointed, so a savepoint carries it; it is published as the {@code pipeState} gauge and as rows
  * in the ClickHouse status tables. When every table's initial load is durable it moves the pipe from
  * Snapshot to Running, or to Completed for snapshot-only pipes.
  */
 public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
-        implements OneInputStreamOperator<CommittableMessage<DurableProgress>, Void> {
+        implements OneInputStreamOperator<DurableProgress, Void> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PipeLifecycleOperator.class);
     private static final long PUBLISH_EVERY_MILLIS = 1_000;
@@ -85,22 +83,25 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         status = new ClickHouseStatusTables(client, statusDatabase);
         getMetricGroup().gauge("pipeState", () -> progress.state().code());
         if (!restored) {
-            transition(initialState, "");
+            // A restart before the first checkpoint starts over; the status table already shows the move.
+            boolean recorded = status.lastState(pipe).filter(s -> s == initialState).isPresent();
+            progress.moveTo(initialState, "");
+            if (!recorded) {
+                status.recordState(pipe, PipeState.SETUP, initialState, "");
+                LOG.info("pipe {}: {} -> {}", pipe, PipeState.SETUP.label(), initialState.label());
+            }
         }
         LOG.info("pipe {} is {}{}", pipe, progress.state().label(), restored ? " (restored)" : "");
         advance();
     }
 
     @Override
-    public void processElement(StreamRecord<CommittableMessage<DurableProgress>> element) {
-        if (element.getValue() instanceof CommittableWithLineage<DurableProgress> committed) {
-            progress.fold(committed.getCommittable());
-            unpublished = true;
-            advance();
-            long now = System.currentTimeMillis();
-            if (now - lastPublished >= PUBLISH_EVERY_MILLIS) {
-                publishProgress();
-            }
+    public void processElement(StreamRecord<DurableProgress> element) {
+        progress.fold(element.getValue());
+        unpublished = true;
+        advance();
+        if (System.currentTimeMillis() - lastPublished >= PUBLISH_EVERY_MILLIS) {
+            publishProgress();
         }
     }
 

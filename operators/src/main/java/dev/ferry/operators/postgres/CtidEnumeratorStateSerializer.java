@@ -12,7 +12,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /** Checkpoint form of {@link CtidEnumeratorState}. */
 public final class CtidEnumeratorStateSerializer implements SimpleVersionedSerializer<CtidEnumeratorState> {
     public static final CtidEnumeratorStateSerializer INSTANCE = new CtidEnumeratorStateSerializer();
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     @Override
     public int getVersion() {

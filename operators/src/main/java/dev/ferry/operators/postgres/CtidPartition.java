@@ -7,8 +7,12 @@ import org.apache.flink.api.connector.source.SourceSplit;
  * One unit of the initial load: the rows of a table with {@code lower <= ctid < upper}. A null
  * lower bound means the start of the table; a null upper bound means no end, so rows appended
  * after planning are still read. A table's partitions are contiguous and cover every ctid.
+ *
+ * <p>A partition restored from a checkpoint carries where its reader was: rows up to and including
+ * {@code resumeAfter} ({@code rowsBefore} of them) are already written, and reading continues after it.
  */
-public record CtidPartition(String table, int index, int count, Tid lower, Tid upper) implements SourceSplit {
+public record CtidPartition(String table, int index, int count, Tid lower, Tid upper, Tid resumeAfter, long rowsBefore)
+        implements SourceSplit, java.io.Serializable {
 
     public CtidPartition {
         Objects.requireNonNull(table, "table");
@@ -20,6 +24,16 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
         }
     }
 
+    /** A partition not read yet. */
+    public CtidPartition(String table, int index, int count, Tid lower, Tid upper) {
+        this(table, index, count, lower, upper, null, 0);
+    }
+
+    /** The same partition, to be continued after {@code last}, {@code rows} rows having been read. */
+    public CtidPartition resumingAfter(Tid last, long rows) {
+        return new CtidPartition(table, index, count, lower, upper, last, rows);
+    }
+
     @Override
     public String splitId() {
         return table + "#" + index;
@@ -27,21 +41,21 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
 
     /** The WHERE clause, with the range in the text so it shows in pg_stat_activity. */
     public String whereClause() {
-        if (lower == null && upper == null) {
-            return "";
-        }
-        StringBuilder w = new StringBuilder(" WHERE ");
-        if (lower != null) {
+        StringBuilder w = new StringBuilder();
+        if (resumeAfter != null) {
+            w.append("ctid > '").append(resumeAfter).append("'::tid");
+        } else if (lower != null) {
             w.append("ctid >= '").append(lower).append("'::tid");
         }
         if (upper != null) {
-            w.append(lower != null ? " AND " : "").append("ctid < '").append(upper).append("'::tid");
+            w.append(w.length() > 0 ? " AND " : "").append("ctid < '").append(upper).append("'::tid");
         }
-        return w.toString();
+        return w.length() == 0 ? "" : " WHERE " + w;
     }
 
-    /** {@code [(0,0), (128,0))}, for logs and query comments. */
+    /** {@code [(0,0), (128,0))}, for logs and query comments; a continued read says where it resumes. */
     public String describeRange() {
-        return "[" + (lower == null ? "start" : lower) + ", " + (upper == null ? "end" : upper) + ")";
+        return "[" + (lower == null ? "start" : lower) + ", " + (upper == null ? "end" : upper) + ")"
+                + (resumeAfter == null ? "" : " resuming after " + resumeAfter);
     }
 }

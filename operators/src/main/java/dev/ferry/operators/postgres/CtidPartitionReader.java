@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads partitions one after another on the fetcher thread, streaming each with a server-side
  * cursor (never a whole partition in memory). All partitions of one reader are read in one
- * repeatable-read transaction that imported the enumerator's snapshot. After a partition's last
- * row it emits a {@link SnapshotUnitDone} marker.
+ * repeatable-read transaction that imported the enumerator's snapshot. Each row travels with its
+ * ctid, so a checkpoint can record where to continue. After a partition's last row it emits a
+ * {@link SnapshotUnitDone} marker.
  */
-final class CtidPartitionReader implements SplitReader<ChangeRecord, CtidPartition> {
+final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
     private static final int ROWS_PER_FETCH = 2_000;
     private static final int CURSOR_FETCH_SIZE = 10_000;
@@ -55,9 +56,9 @@ final class CtidPartitionReader implements SplitReader<ChangeRecord, CtidPartiti
     }
 
     @Override
-    public RecordsWithSplitIds<ChangeRecord> fetch() throws IOException {
+    public RecordsWithSplitIds<CtidRow> fetch() throws IOException {
         wakeUp = false;
-        RecordsBySplits.Builder<ChangeRecord> batch = new RecordsBySplits.Builder<>();
+        RecordsBySplits.Builder<CtidRow> batch = new RecordsBySplits.Builder<>();
         try {
             if (current == null) {
                 if (queue.isEmpty()) {
@@ -75,15 +76,16 @@ final class CtidPartitionReader implements SplitReader<ChangeRecord, CtidPartiti
             int n = 0;
             while (n < ROWS_PER_FETCH && !wakeUp) {
                 if (!rows.next()) {
-                    batch.add(splitId, ChangeRecord.marker(current.table(),
-                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)));
+                    batch.add(splitId, new CtidRow(ChangeRecord.marker(current.table(),
+                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)), null));
                     batch.addFinishedSplit(splitId);
                     LOG.debug("read partition {} {}: {} rows", splitId, current.describeRange(), rowsRead);
                     closePartition();
                     break;
                 }
-                batch.add(splitId, ChangeRecord.row(table.spec().sourceId(), ChangeRecord.Kind.SNAPSHOT, version,
-                        rowReader.read(rows)));
+                Tid ctid = Tid.parse(rows.getString(1));
+                batch.add(splitId, new CtidRow(ChangeRecord.row(table.spec().sourceId(), ChangeRecord.Kind.SNAPSHOT,
+                        version, rowReader.read(rows, 2)), ctid));
                 rowsRead++;
                 n++;
             }
@@ -128,13 +130,13 @@ final class CtidPartitionReader implements SplitReader<ChangeRecord, CtidPartiti
         SourceTable table = tables.get(partition.table());
         String sql = "SELECT /* ferry pipe=" + source.pipe() + " table=" + partition.table().replace("*/", "")
                 + " partition " + (partition.index() + 1) + "/" + partition.count() + " ctid "
-                + partition.describeRange() + " */ " + String.join(", ", table.selectExpressions())
+                + partition.describeRange() + " */ ctid::text, " + String.join(", ", table.selectExpressions())
                 + " FROM " + table.qualifiedName() + partition.whereClause();
         statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
         statement.setFetchSize(CURSOR_FETCH_SIZE);
         rows = statement.executeQuery();
         rowReader = new PostgresRowReader(table.schema().columns());
-        rowsRead = 0;
+        rowsRead = partition.rowsBefore();
     }
 
     private void closePartition() throws SQLException {

@@ -10,7 +10,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /** Checkpoint form of {@link CtidPartition}. */
 public final class CtidPartitionSerializer implements SimpleVersionedSerializer<CtidPartition> {
     public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     @Override
     public int getVersion() {
@@ -38,10 +38,13 @@ public final class CtidPartitionSerializer implements SimpleVersionedSerializer<
         out.writeInt(p.count());
         writeTid(p.lower(), out);
         writeTid(p.upper(), out);
+        writeTid(p.resumeAfter(), out);
+        out.writeLong(p.rowsBefore());
     }
 
     static CtidPartition read(DataInput in) throws IOException {
-        return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in));
+        return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in), readTid(in),
+                in.readLong());
     }
 
     private static void writeTid(Tid t, DataOutput out) throws IOException {

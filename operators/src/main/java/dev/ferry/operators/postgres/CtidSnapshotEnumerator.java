@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>At most {@code tablesInParallel} tables are active (planned, with partitions not finished) and
  * at most {@code parallelismPerTable} partitions of one table are out with readers at once, as in
  * ClickPipes. Planning and exporting do I/O, so they run off the coordinator thread.
+ *
+ * <p>Recovery follows Flink's split contract: a reader restores the partitions it held at the last
+ * completed checkpoint (with their read position), and {@link #addSplitsBack} returns those handed
+ * out after it, finished or not, since their rows may have been lost with the writer's buffer.
  */
 final class CtidSnapshotEnumerator implements SplitEnumerator<CtidPartition, CtidEnumeratorState> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidSnapshotEnumerator.class);
@@ -43,6 +47,7 @@ final class CtidSnapshotEnumerator implements SplitEnumerator<CtidPartition, Cti
     private final Map<String, Integer> outWithReaders = new HashMap<>();
     private final LinkedHashSet<Integer> waitingForSplit = new LinkedHashSet<>();
     private final LinkedHashSet<Integer> waitingForSnapshot = new LinkedHashSet<>();
+
     private boolean exported;
     private boolean exporting;
     private ExportedSnapshot export;
@@ -83,11 +88,14 @@ final class CtidSnapshotEnumerator implements SplitEnumerator<CtidPartition, Cti
 
     @Override
     public void addSplitsBack(List<CtidPartition> splits, int subtaskId) {
-        // Handed out after the last checkpoint to a reader that failed: read them again.
         for (CtidPartition p : splits) {
-            if (unfinished.contains(p.splitId()) && pending.stream().noneMatch(q -> q.splitId().equals(p.splitId()))) {
+            if (!isPending(p.splitId())) {
                 pending.add(0, p);
-                outWithReaders.merge(p.table(), -1, Integer::sum);
+                if (!unfinished.add(p.splitId())) {
+                    outWithReaders.merge(p.table(), -1, Integer::sum);
+                }
+                LOG.info("reading partition {} again: reader {} failed before a checkpoint covered it",
+                        p.splitId(), subtaskId);
             }
         }
         assign();
@@ -101,12 +109,13 @@ final class CtidSnapshotEnumerator implements SplitEnumerator<CtidPartition, Cti
     @Override
     public void handleSourceEvent(int subtaskId, SourceEvent event) {
         if (event instanceof PartitionFinished f) {
-            if (unfinished.remove(f.splitId())) {
-                outWithReaders.merge(tableOf(f.splitId()), -1, Integer::sum);
-                LOG.debug("partition {} finished: {} rows", f.splitId(), f.rows());
+            CtidPartition p = f.partition();
+            if (unfinished.remove(p.splitId())) {
+                outWithReaders.merge(p.table(), -1, Integer::sum);
+                LOG.debug("partition {} finished by reader {}", p.splitId(), subtaskId);
             }
-            if (!tableActive(tableOf(f.splitId()))) {
-                LOG.info("initial load of {} read completely", tableOf(f.splitId()));
+            if (!tableActive(p.table())) {
+                LOG.info("initial load of {} read completely", p.table());
             }
             releaseExportIfDone();
             planMore();
@@ -221,6 +230,10 @@ final class CtidSnapshotEnumerator implements SplitEnumerator<CtidPartition, Cti
                     first ? "" : ", exported again after a restart");
             grantSnapshot();
         });
+    }
+
+    private boolean isPending(String splitId) {
+        return pending.stream().anyMatch(q -> q.splitId().equals(splitId));
     }
 
     private void releaseExportIfDone() {

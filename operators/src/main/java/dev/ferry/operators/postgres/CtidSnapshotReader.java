@@ -17,14 +17,19 @@ import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSource
  * to import, and tells the enumerator when a partition's rows have all been emitted.
  */
 final class CtidSnapshotReader
-        extends SingleThreadMultiplexSourceReaderBase<ChangeRecord, ChangeRecord, CtidPartition, CtidPartition> {
+        extends SingleThreadMultiplexSourceReaderBase<CtidRow, ChangeRecord, CtidPartition, PartitionProgress> {
 
     private final CompletableFuture<SnapshotGrant> grant;
     private boolean snapshotRequested;
 
     CtidSnapshotReader(CtidSnapshotSource source, SourceReaderContext context, CompletableFuture<SnapshotGrant> grant) {
         super(() -> new CtidPartitionReader(source, grant),
-                (record, output, partition) -> output.collect(record),
+                (row, output, progress) -> {
+                    output.collect(row.record());
+                    if (row.ctid() != null) {
+                        progress.emitted(row.ctid());
+                    }
+                },
                 new Configuration(),
                 context);
         this.grant = grant;
@@ -56,21 +61,21 @@ final class CtidSnapshotReader
     }
 
     @Override
-    protected void onSplitFinished(Map<String, CtidPartition> finished) {
+    protected void onSplitFinished(Map<String, PartitionProgress> finished) {
         // Runs on the task thread after the partition's last record (its marker) was emitted.
-        for (CtidPartition p : finished.values()) {
-            context.sendSourceEventToCoordinator(new PartitionFinished(p.splitId(), 0));
+        for (PartitionProgress p : finished.values()) {
+            context.sendSourceEventToCoordinator(new PartitionFinished(p.partition()));
         }
         context.sendSplitRequest();
     }
 
     @Override
-    protected CtidPartition initializedState(CtidPartition split) {
-        return split;
+    protected PartitionProgress initializedState(CtidPartition split) {
+        return new PartitionProgress(split);
     }
 
     @Override
-    protected CtidPartition toSplitType(String splitId, CtidPartition state) {
-        return state;
+    protected CtidPartition toSplitType(String splitId, PartitionProgress state) {
+        return state.toSplit();
     }
 }

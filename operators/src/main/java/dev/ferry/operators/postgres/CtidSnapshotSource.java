@@ -3,7 +3,7 @@ package dev.ferry.operators.postgres;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.state.record.ChangeRecord;
-import dev.ferry.state.record.ChangeRecordTypeInfo;
+import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.SnapshotPartitioning;
 import dev.ferry.state.spec.PipeSpec;
@@ -93,7 +93,7 @@ public final class CtidSnapshotSource
 
     @Override
     public TypeInformation<ChangeRecord> getProducedType() {
-        return ChangeRecordTypeInfo.INSTANCE;
+        return RecordTypeInfo.CHANGE_RECORD;
     }
 
     String pipe() {

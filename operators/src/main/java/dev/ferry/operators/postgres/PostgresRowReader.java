@@ -35,11 +35,11 @@ public final class PostgresRowReader {
         }
     }
 
-    /** Values of the current row, columns 1..n of the result set. */
-    public Object[] read(ResultSet rs) throws SQLException {
+    /** Values of the current row, from result set column {@code first} on. */
+    public Object[] read(ResultSet rs, int first) throws SQLException {
         Object[] values = new Object[extractors.length];
         for (int i = 0; i < extractors.length; i++) {
-            values[i] = extractors[i].get(rs, i + 1);
+            values[i] = extractors[i].get(rs, first + i);
         }
         return values;
     }

@@ -22,7 +22,7 @@ import dev.ferry.state.schema.ColumnType.Kind;
  *   <tr><td>uuid</td><td>UUID; json, jsonb: JSON (text)</td></tr>
  *   <tr><td>enum types</td><td>ENUM (the label)</td></tr>
  *   <tr><td>arrays of bool, integers, floats, text types, uuid</td><td>ARRAY of the element kind; elements
- *       nullable; multi-dimensional values flattened</td></tr>
+ *       nullable; multi-dimensional values flattened; a NULL array lands as an empty one</td></tr>
  *   <tr><td>other arrays</td><td>ARRAY of STRING, each element in Postgres' text form</td></tr>
  *   <tr><td>inet, cidr, macaddr, xml, bit, geometric, ranges, anything else</td><td>STRING, Postgres' text form</td></tr>
  * </table>

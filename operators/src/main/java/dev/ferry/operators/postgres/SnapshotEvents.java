@@ -7,7 +7,7 @@ final class SnapshotEvents {
     private SnapshotEvents() {}
 
     /** Reader to enumerator: every row of this partition has been emitted. */
-    record PartitionFinished(String splitId, long rows) implements SourceEvent {}
+    record PartitionFinished(CtidPartition partition) implements SourceEvent {}
 
     /** Reader to enumerator: send me the snapshot to import. */
     record SnapshotRequest() implements SourceEvent {}

@@ -81,8 +81,19 @@ class CtidPartitionerTest {
     }
 
     @Test
+    void resumedPartitionContinuesAfterItsLastRow() {
+        CtidPartition p = new CtidPartition("t", 1, 3, new Tid(10, 0), new Tid(20, 0)).resumingAfter(new Tid(12, 7), 99);
+        assertThat(p.whereClause()).isEqualTo(" WHERE ctid > '(12,7)'::tid AND ctid < '(20,0)'::tid");
+        assertThat(p.describeRange()).isEqualTo("[(10,0), (20,0)) resuming after (12,7)");
+        assertThat(p.splitId()).isEqualTo("t#1");
+        assertThat(new CtidPartition("t", 0, 1, null, null).resumingAfter(new Tid(0, 1), 1).whereClause())
+                .isEqualTo(" WHERE ctid > '(0,1)'::tid");
+    }
+
+    @Test
     void splitSerializerRoundTrips() throws Exception {
         for (CtidPartition p : List.of(new CtidPartition("s.\"T\"", 2, 5, new Tid(10, 0), null),
+                new CtidPartition("a", 0, 2, null, new Tid(3, 0)).resumingAfter(new Tid(2, 9), 1234),
                 new CtidPartition("t", 0, 1, null, null))) {
             CtidPartitionSerializer s = CtidPartitionSerializer.INSTANCE;
             assertThat(s.deserialize(s.getVersion(), s.serialize(p))).isEqualTo(p);
@@ -92,7 +103,7 @@ class CtidPartitionerTest {
     @Test
     void enumeratorStateRoundTrips() throws Exception {
         CtidEnumeratorState state = new CtidEnumeratorState(List.of("a.b", "c.d"),
-                List.of(new CtidPartition("x.y", 1, 3, new Tid(4, 0), new Tid(8, 0))),
+                List.of(new CtidPartition("x.y", 1, 3, new Tid(4, 0), new Tid(8, 0)).resumingAfter(new Tid(5, 3), 17)),
                 java.util.Set.of("x.y#1", "x.y#2"), true);
         CtidEnumeratorStateSerializer s = CtidEnumeratorStateSerializer.INSTANCE;
         assertThat(s.deserialize(s.getVersion(), s.serialize(state))).isEqualTo(state);

@@ -39,7 +39,7 @@ class ChangeRecordSerializerTest {
 
     @Test
     void typeInfoHandsOutTheRealSerializer() {
-        assertThat(ChangeRecordTypeInfo.INSTANCE.createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()))
+        assertThat(RecordTypeInfo.CHANGE_RECORD.createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()))
                 .isSameAs(ChangeRecordSerializer.INSTANCE);
     }
 }

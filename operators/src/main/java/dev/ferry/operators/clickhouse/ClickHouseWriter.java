@@ -1,0 +1,192 @@
+package dev.ferry.operators.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.DurableProgress;
+import dev.ferry.state.record.SnapshotUnitDone;
+import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.PipeSettings;
+import dev.ferry.state.spec.PipeSpec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a pipe's rows to ClickHouse. Rows are buffered per table as RowBinary and a table's buffer
+ * is written when it reaches the pull batch size, when its oldest row has waited the sync interval,
+ * before every checkpoint barrier, and at end of input. Each insert carries an
+ * {@code insert_deduplication_token} derived from its content, so a batch retried after a failure is
+ * dropped by ClickHouse.
+ *
+ * <p>After every full flush it emits what it made durable ({@link DurableProgress}) downstream to the
+ * pipe's lifecycle, ahead of the barrier, so the lifecycle's checkpoint holds exactly the progress
+ * whose rows are in ClickHouse. (Not a Sink V2 committer: Flink drops a post-commit topology's
+ * committables of the final checkpoint, FLINK-38614, and a snapshot-only pipe would never complete.)
+ */
+public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgress>
+        implements OneInputStreamOperator<ChangeRecord, DurableProgress>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
+    /** A buffer is also written when it grows past this, whatever the row count. */
+    private static final int MAX_BUFFER_BYTES = 64 << 20;
+    private static final int ATTEMPTS = 4;
+    /** Server errors worth retrying (overload, timeouts, replication hiccups); others fail at once. */
+    private static final Set<Integer> RETRYABLE_CODES = Set.of(3, 159, 202, 209, 210, 241, 242, 252, 285, 319, 425, 999);
+
+    private final String pipe;
+    private final ClickHouseConnections connections;
+    private final List<TableSchema> tables;
+    private final int batchRows;
+    private final long syncIntervalMillis;
+
+    private transient Client client;
+    private transient Map<String, TableBuffer> buffers;
+    private transient DurableProgress.Builder progress;
+    private transient Counter rowsWritten;
+    private transient Counter batchesWritten;
+    private transient volatile long lastFlushMillis;
+
+    public ClickHouseWriter(PipeSpec spec, List<TableSchema> tables) {
+        this.pipe = spec.name();
+        this.connections = new ClickHouseConnections(spec.destination());
+        this.tables = new ArrayList<>(tables);
+        this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
+        this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        client = connections.open();
+        buffers = new HashMap<>();
+        for (TableSchema t : tables) {
+            buffers.put(t.sourceId(), new TableBuffer(t));
+        }
+        progress = new DurableProgress.Builder();
+        MetricGroup group = getMetricGroup().addGroup("ferry");
+        rowsWritten = group.counter("rowsWritten");
+        batchesWritten = group.counter("batchesWritten");
+        group.gauge("lastFlushMillis", () -> lastFlushMillis);
+        scheduleSyncTimer();
+    }
+
+    @Override
+    public void processElement(StreamRecord<ChangeRecord> element) throws Exception {
+        ChangeRecord record = element.getValue();
+        TableBuffer buffer = buffers.get(record.table());
+        if (buffer == null) {
+            throw new IOException("no destination table for " + record.table());
+        }
+        if (record.kind() == ChangeRecord.Kind.MARKER) {
+            // Reported at the next full flush, after every row before it has been written.
+            progress.unitDone(record.table(), (SnapshotUnitDone) record.marker());
+            return;
+        }
+        buffer.add(record, getProcessingTimeService().getCurrentProcessingTime());
+        progress.written(record.table(), record.kind(), record.version());
+        if (buffer.count() >= batchRows || buffer.bytes() >= MAX_BUFFER_BYTES) {
+            write(buffer);
+        }
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        flushAll();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        flushAll();
+    }
+
+    /** Writes every buffer, then sends on what is now durable. */
+    private void flushAll() throws IOException, InterruptedException {
+        for (TableBuffer buffer : buffers.values()) {
+            if (buffer.count() > 0) {
+                write(buffer);
+            }
+        }
+        DurableProgress durable = progress.drain();
+        if (!durable.isEmpty()) {
+            output.collect(new StreamRecord<>(durable));
+        }
+    }
+
+    private void scheduleSyncTimer() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + syncIntervalMillis, time -> {
+            for (TableBuffer buffer : buffers.values()) {
+                if (buffer.count() > 0 && time - buffer.firstRowAtMillis() >= syncIntervalMillis) {
+                    write(buffer);
+                }
+            }
+            scheduleSyncTimer();
+        });
+    }
+
+    private void write(TableBuffer buffer) throws IOException, InterruptedException {
+        TableSchema schema = buffer.schema();
+        String token = pipe + ":" + schema.target() + ":" + buffer.count() + ":" + buffer.rows().sha256();
+        // Synchronous: a batch is durable when the insert returns (servers from 26.2 default to async inserts).
+        InsertSettings settings = new InsertSettings()
+                .setDeduplicationToken(token)
+                .serverSetting("insert_deduplicate", "1")
+                .serverSetting("async_insert", "0");
+        String table = ClickHouseSql.qualified(connections.database(), schema.target());
+        List<String> columns = buffer.columns().stream().map(ClickHouseSql::quoteIdent).toList();
+        long start = System.nanoTime();
+        for (int attempt = 1; ; attempt++) {
+            try (InsertResponse response = client.insert(table, columns, out -> buffer.rows().writeTo(out),
+                            ClickHouseFormat.RowBinary, settings)
+                    .get(10, TimeUnit.MINUTES)) {
+                break;
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                boolean retryable = !(cause instanceof ServerException se) || RETRYABLE_CODES.contains(se.getCode());
+                if (!retryable || attempt == ATTEMPTS) {
+                    throw new IOException("writing " + buffer.count() + " rows to " + table + " failed: "
+                            + ClickHouseConnections.rootCause(e).getMessage(), e);
+                }
+                long backoff = 500L << attempt;
+                LOG.warn("writing {} rows to {} failed (attempt {} of {}), retrying in {} ms: {}", buffer.count(), table,
+                        attempt, ATTEMPTS, backoff, cause.getMessage());
+                Thread.sleep(backoff);
+            } catch (Exception closeFailure) {
+                throw new IOException(closeFailure);
+            }
+        }
+        lastFlushMillis = (System.nanoTime() - start) / 1_000_000;
+        rowsWritten.inc(buffer.count());
+        batchesWritten.inc();
+        progress.batch(schema.sourceId());
+        LOG.debug("wrote {} rows ({} bytes) to {} in {} ms", buffer.count(), buffer.bytes(), table, lastFlushMillis);
+        buffer.clear();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        super.close();
+    }
+}

@@ -1,0 +1,6 @@
+package dev.ferry.operators.postgres;
+
+import dev.ferry.state.record.ChangeRecord;
+
+/** A record read by the initial load with the ctid it was read at (null for the partition's end marker). */
+record CtidRow(ChangeRecord record, Tid ctid) {}
