@@ -36,6 +36,17 @@ public final class LocalServers {
         return p;
     }
 
+    /** Where the local servers keep data and logs (FERRY_LOCAL_HOME, default <repo>/.local). */
+    public static Path localHome() {
+        String home = System.getenv("FERRY_LOCAL_HOME");
+        return home != null ? Paths.get(home) : projectRoot().resolve(".local");
+    }
+
+    /** The local Postgres server log (statements appear there when log_statement is on). */
+    public static Path postgresLog() {
+        return localHome().resolve("postgres/postgres.log");
+    }
+
     public static int postgresPort() {
         return Integer.parseInt(System.getenv().getOrDefault("FERRY_PG_PORT", "15432"));
     }

@@ -209,7 +209,7 @@ public final class TableComparison {
     private static String chScalar(String col, ColumnType t) {
         return switch (t.kind()) {
             case BOOL, INT16, INT32, INT64, UINT32, UUID, ENUM, DECIMAL, DATE -> "toString(" + col + ")";
-            case FLOAT32, FLOAT64 -> "lower(hex(reverse(reinterpretAsString(" + col + "))))";
+            case FLOAT32, FLOAT64 -> "lower(hex(reverse(reinterpretAsFixedString(" + col + "))))"; // all bytes, zeros too
             case STRING, JSON -> col;
             case BYTES -> "lower(hex(" + col + "))";
             case TIMESTAMP, TIMESTAMPTZ -> "formatDateTime(" + col + ", '%Y-%m-%d %H:%i:%S.%f', 'UTC')";

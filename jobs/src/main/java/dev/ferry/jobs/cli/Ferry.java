@@ -30,16 +30,20 @@ public final class Ferry implements Runnable {
 
     /** Runs a command line; user errors print one line to stderr. */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Ferry());
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Ferry()).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
+            PrintWriter stderr = commandLine.getErr();
             if (e instanceof PipeSpecException || e instanceof PipeSetupException) {
-                err.println("ferry: " + e.getMessage());
-                err.flush();
+                stderr.println("ferry: " + e.getMessage());
+                stderr.flush();
                 return BAD_INPUT;
             }
-            err.println("ferry: " + e);
-            err.flush();
+            stderr.println("ferry: " + e);
+            stderr.flush();
             return FAILED;
         });
         return cli.execute(args);

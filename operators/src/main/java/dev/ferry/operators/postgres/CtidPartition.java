@@ -34,6 +34,15 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
         return new CtidPartition(table, index, count, lower, upper, last, rows);
     }
 
+    /**
+     * The same partition restored before its first row: continued after a tid just below the range,
+     * so its query says it resumes. No tuple has offset 0, so {@code ctid > (b,0)} starts at block b.
+     */
+    public CtidPartition resumingAtStart() {
+        Tid before = lower == null ? Tid.startOf(0) : lower.offset() > 0 ? new Tid(lower.block(), lower.offset() - 1) : lower;
+        return resumingAfter(before, 0);
+    }
+
     @Override
     public String splitId() {
         return table + "#" + index;

@@ -23,6 +23,6 @@ final class PartitionProgress {
 
     /** The partition as a checkpoint stores it: continued after the last emitted row. */
     CtidPartition toSplit() {
-        return last == null ? partition : partition.resumingAfter(last, rows);
+        return last == null ? partition.resumingAtStart() : partition.resumingAfter(last, rows);
     }
 }

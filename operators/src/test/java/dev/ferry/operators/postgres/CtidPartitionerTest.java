@@ -88,6 +88,13 @@ class CtidPartitionerTest {
         assertThat(p.splitId()).isEqualTo("t#1");
         assertThat(new CtidPartition("t", 0, 1, null, null).resumingAfter(new Tid(0, 1), 1).whereClause())
                 .isEqualTo(" WHERE ctid > '(0,1)'::tid");
+        // restored before its first row: the same rows, said as a resumption
+        assertThat(new CtidPartition("t", 0, 2, null, new Tid(5, 0)).resumingAtStart().whereClause())
+                .isEqualTo(" WHERE ctid > '(0,0)'::tid AND ctid < '(5,0)'::tid");
+        assertThat(new CtidPartition("t", 1, 2, new Tid(5, 0), null).resumingAtStart().whereClause())
+                .isEqualTo(" WHERE ctid > '(5,0)'::tid");
+        assertThat(new CtidPartition("t", 1, 2, new Tid(5, 3), null).resumingAtStart().whereClause())
+                .isEqualTo(" WHERE ctid > '(5,2)'::tid");
     }
 
     @Test

@@ -1,0 +1,183 @@
+package dev.ferry.operators.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.SnapshotEvents.PartitionFinished;
+import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
+import dev.ferry.operators.postgres.SnapshotEvents.SnapshotRequest;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.PipeSpecParser;
+import dev.ferry.state.spec.TableSpec;
+import dev.ferry.testing.PostgresTestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.connector.source.ReaderInfo;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.apache.flink.api.connector.source.mocks.MockSplitEnumeratorContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The enumerator's scheduling, snapshot export and recovery, against a real Postgres. */
+class CtidSnapshotEnumeratorTest {
+    private static PostgresTestDatabase pg;
+    private static List<SourceTable> tables;
+
+    @BeforeAll
+    static void tables() throws Exception {
+        pg = new PostgresTestDatabase("enum");
+        pg.execute("CREATE TABLE a (id int PRIMARY KEY, pad text)",
+                "INSERT INTO a SELECT g, repeat('x', 200) FROM generate_series(1, 3000) g",
+                "CREATE TABLE b (id int PRIMARY KEY)",
+                "INSERT INTO b SELECT generate_series(1, 10)",
+                "ANALYZE a", "ANALYZE b");
+        tables = new ArrayList<>();
+        try (Connection c = pg.connect()) {
+            tables.add(PostgresCatalog.read(c, new TableSpec("public", "a", "a"), false));
+            tables.add(PostgresCatalog.read(c, new TableSpec("public", "b", "b"), false));
+        }
+    }
+
+    @AfterAll
+    static void drop() {
+        pg.close();
+    }
+
+    private static CtidSnapshotSource source(int parallelism, int tablesInParallel) {
+        PipeSpec spec = PipeSpecParser.parse("name: enum\n" + pg.sourceYaml()
+                + "destination: {url: 'http://127.0.0.1:1', database: d}\ntables: [a, b]\n"
+                + "settings: {replication_mode: snapshot, snapshot_num_rows_per_partition: 500,"
+                + " initial_load_parallelism: " + parallelism + ", snapshot_number_of_parallel_tables: "
+                + tablesInParallel + "}", Map.of());
+        return new CtidSnapshotSource(spec, tables, new TransactionSnapshotExporter());
+    }
+
+    @Test
+    void honoursPerTableParallelismAndTablesInParallel() throws Throwable {
+        CtidSnapshotSource source = source(2, 1);
+        assertThat(source.readers()).isEqualTo(2);
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(4)) {
+            SplitEnumerator<CtidPartition, CtidEnumeratorState> e = source.createEnumerator(ctx);
+            for (int r = 0; r < 4; r++) {
+                ctx.registerReader(new ReaderInfo(r, "localhost"));
+            }
+            e.start();
+            assertThat(ctx.getOneTimeCallables()).hasSize(1); // only table a is planned: one table at a time
+            ctx.runNextOneTimeCallable();
+            for (int r = 0; r < 4; r++) {
+                e.handleSplitRequest(r, "localhost");
+            }
+            List<CtidPartition> assigned = assignments(ctx);
+            assertThat(assigned).hasSize(2).allMatch(p -> p.table().equals("public.a"));
+            int partitionsOfA = assigned.get(0).count();
+            assertThat(partitionsOfA).isGreaterThan(4);
+
+            // Finishing one lets the next waiting reader take one more of a; b waits until a is done.
+            int next = 2;
+            List<CtidPartition> out = new ArrayList<>(assigned);
+            int finishedA = 0;
+            while (finishedA < partitionsOfA) {
+                CtidPartition done = out.remove(0);
+                e.handleSourceEvent(0, new PartitionFinished(done));
+                finishedA++;
+                e.handleSplitRequest(next++ % 4, "localhost");
+                if (!ctx.getOneTimeCallables().isEmpty()) {
+                    ctx.runNextOneTimeCallable(); // planning b once a has no partitions left to hand out
+                }
+                List<CtidPartition> now = assignments(ctx);
+                out.addAll(now.subList(assigned.size(), now.size()));
+                assigned = now;
+                long outOfA = out.stream().filter(p -> p.table().equals("public.a")).count();
+                assertThat(outOfA).isLessThanOrEqualTo(2);
+            }
+            assertThat(assigned).filteredOn(p -> p.table().equals("public.a")).hasSize(partitionsOfA)
+                    .extracting(CtidPartition::index).doesNotHaveDuplicates();
+            assertThat(assigned).anyMatch(p -> p.table().equals("public.b"));
+        }
+    }
+
+    @Test
+    void snapshotGrantIsImportableAndStateRoundTrips() throws Throwable {
+        CtidSnapshotSource source = source(2, 2);
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(2)) {
+            SplitEnumerator<CtidPartition, CtidEnumeratorState> e = source.createEnumerator(ctx);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            ctx.runNextOneTimeCallable();
+            ctx.runNextOneTimeCallable();
+            e.handleSplitRequest(0, "localhost");
+            e.handleSourceEvent(0, new SnapshotRequest());
+            ctx.runNextOneTimeCallable();
+            SnapshotGrant grant = (SnapshotGrant) ctx.getSentSourceEvent().get(0).get(0);
+            assertThat(grant.version()).isPositive();
+            try (Connection c = pg.connect()) {
+                c.setAutoCommit(false);
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET TRANSACTION SNAPSHOT '" + grant.snapshotId() + "'");
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM a")) {
+                        rs.next();
+                        assertThat(rs.getLong(1)).isEqualTo(3000);
+                    }
+                }
+                c.rollback();
+            }
+
+            CtidEnumeratorState state = e.snapshotState(1);
+            CtidPartition handedOut = assignments(ctx).get(0);
+            assertThat(state.unfinished()).contains(handedOut.splitId());
+            assertThat(state.pending()).doesNotContain(handedOut);
+            assertThat(state.exported()).isTrue();
+            CtidEnumeratorStateSerializer s = CtidEnumeratorStateSerializer.INSTANCE;
+            assertThat(s.deserialize(s.getVersion(), s.serialize(state))).isEqualTo(state);
+
+            // A reader failed after the checkpoint: its partition comes back and is handed out again.
+            e.handleSourceEvent(0, new PartitionFinished(handedOut));
+            e.addSplitsBack(List.of(handedOut), 0);
+            e.handleSplitRequest(0, "localhost");
+            List<CtidPartition> all = assignments(ctx);
+            assertThat(all.get(all.size() - 1)).isEqualTo(handedOut);
+            e.close();
+        }
+    }
+
+    @Test
+    void signalsNoMoreSplitsOnlyWhenEverythingIsHandedOut() throws Throwable {
+        CtidSnapshotSource source = source(1, 2);
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, CtidEnumeratorState> e = source.createEnumerator(ctx);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            ctx.runNextOneTimeCallable();
+            ctx.runNextOneTimeCallable();
+            int handed = 0;
+            while (!ctx.hasNoMoreSplits(0)) {
+                e.handleSplitRequest(0, "localhost");
+                List<CtidPartition> all = assignments(ctx);
+                if (all.size() > handed) {
+                    e.handleSourceEvent(0, new PartitionFinished(all.get(all.size() - 1)));
+                    handed = all.size();
+                }
+                assertThat(handed).isLessThan(100);
+            }
+            List<CtidPartition> all = assignments(ctx);
+            assertThat(all).filteredOn(p -> p.table().equals("public.b")).hasSize(1);
+            assertThat(all.stream().filter(p -> p.table().equals("public.a")).count())
+                    .isEqualTo(all.stream().filter(p -> p.table().equals("public.a")).findFirst().orElseThrow().count());
+        }
+    }
+
+    private static List<CtidPartition> assignments(MockSplitEnumeratorContext<CtidPartition> ctx) {
+        List<CtidPartition> out = new ArrayList<>();
+        for (SplitsAssignment<CtidPartition> a : ctx.getSplitsAssignmentSequence()) {
+            a.assignment().values().forEach(out::addAll);
+        }
+        return out;
+    }
+}
