@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "ferry 0.1.0",
         description = "Keeps ClickHouse in step with Postgres and MongoDB.",
-        subcommands = {RunCommand.class, ValidateCommand.class})
+        subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class})
 public final class Ferry implements Runnable {
     /** Exit code for input the user must fix (spec, connection, missing table). */
     public static final int BAD_INPUT = 2;
@@ -34,7 +34,7 @@ public final class Ferry implements Runnable {
     }
 
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Ferry()).setOut(out).setErr(err);
+        CommandLine cli = new CommandLine(new Ferry()).setOut(out).setErr(err).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter stderr = commandLine.getErr();
             if (e instanceof PipeSpecException || e instanceof PipeSetupException) {

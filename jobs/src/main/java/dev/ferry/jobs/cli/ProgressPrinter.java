@@ -13,11 +13,13 @@ final class ProgressPrinter {
     private final String pipe;
     private final PrintStream out;
     private final Map<String, long[]> last = new HashMap<>();
+    private final long startedMillis;
 
-    ProgressPrinter(ClickHouseStatusTables status, String pipe, PrintStream out) {
+    ProgressPrinter(ClickHouseStatusTables status, String pipe, PrintStream out, long startedMillis) {
         this.status = status;
         this.pipe = pipe;
         this.out = out;
+        this.startedMillis = startedMillis;
     }
 
     void print(long nowMillis) {
@@ -25,7 +27,10 @@ final class ProgressPrinter {
         for (TableProgressRow r : rows) {
             long total = r.rowsSnapshotted() + r.inserts() + r.updates() + r.deletes();
             long[] prev = last.put(r.table(), new long[] {total, nowMillis});
-            long rate = prev == null || nowMillis == prev[1] ? 0 : (total - prev[0]) * 1000 / (nowMillis - prev[1]);
+            if (prev == null) {
+                prev = new long[] {0, startedMillis};
+            }
+            long rate = nowMillis == prev[1] ? 0 : (total - prev[0]) * 1000 / (nowMillis - prev[1]);
             out.printf("  %-40s partitions %d/%s  rows %,d  %,d rows/s%n", r.table(), r.partitionsDone(),
                     r.partitionsTotal() == 0 ? "?" : String.valueOf(r.partitionsTotal()), total, rate);
         }

@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
                     new ClickHouseStatusTables(client, pipe.destination().get(DestinationOptions.STATUS_DATABASE));
             JobID job = flink.submit(env.getStreamGraph());
             System.out.println("pipe " + pipe.name() + " running as Flink job " + job + "; web UI " + flink.webUi());
-            ProgressPrinter printer = new ProgressPrinter(status, pipe.name(), System.out);
+            ProgressPrinter printer = new ProgressPrinter(status, pipe.name(), System.out, System.currentTimeMillis());
             JobStatus jobStatus;
             do {
                 Thread.sleep(progressSeconds * 1000L);

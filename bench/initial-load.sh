@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Initial-load benchmark, all figures from one run on this machine:
+#   1. Ferry's initial load of a ROWS-row table (default 5,000,000) with the default settings;
+#   2. the same rows through `psql COPY (...) TO STDOUT | curl ... INSERT ... FORMAT TSV` into an
+#      identical ClickHouse table: the practical limit of moving these rows on this machine;
+#   3. planning time of both partitioning strategies on that table.
+# Prints a summary; bench/RESULTS.md records a run.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+rows="${ROWS:-5000000}"
+ch="http://127.0.0.1:18123/"
+query() { curl -sSf "$ch" --data-binary "$1"; }
+psql_bench() { deploy/local/postgres.sh psql -v ON_ERROR_STOP=1 -d bench "$@"; }
+now() { date +%s.%N; }
+
+mvn -q -DskipTests package
+deploy/local/postgres.sh start >/dev/null
+deploy/local/clickhouse.sh start >/dev/null
+
+if [[ "$(psql_bench -Atc "SELECT count(*) FROM events" 2>/dev/null || echo 0)" != "$rows" ]]; then
+  echo "Creating bench.events with $rows rows..."
+  deploy/local/postgres.sh psql -q -d postgres -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench"
+  psql_bench -q <<SQL
+CREATE TABLE events (
+  id bigint PRIMARY KEY, account_id integer NOT NULL, kind text NOT NULL, amount numeric(12,2),
+  score double precision, happened_at timestamptz NOT NULL, flag boolean NOT NULL, note text);
+INSERT INTO events
+SELECT g, g % 100000, 'kind-' || (g % 37), (g % 1000000) / 100.0, g / 7.0,
+       timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', g % 2 = 0,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE md5(g::text) END
+FROM generate_series(1, $rows) g;
+VACUUM ANALYZE events;
+SQL
+fi
+size=$(psql_bench -Atc "SELECT pg_size_pretty(pg_relation_size('events'))")
+
+echo "== Ferry initial load"
+query "DROP DATABASE IF EXISTS bench" >/dev/null
+query "DELETE FROM ferry.pipe_states WHERE pipe = 'bench_load'" >/dev/null 2>&1 || true
+start=$(now)
+./ferry run bench/initial-load.yaml --progress-every 5 >/tmp/ferry-bench.out
+ferry_wall=$(echo "$(now) - $start" | bc)
+load_seconds=$(query "SELECT (maxIf(at, state = 'Completed') - maxIf(at, state = 'Snapshot'))
+                      FROM ferry.pipe_states WHERE pipe = 'bench_load' FORMAT TSV")
+landed=$(query "SELECT count() FROM bench.events FINAL WHERE _is_deleted = 0")
+
+echo "== psql COPY | ClickHouse"
+query "DROP DATABASE IF EXISTS bench_copy" >/dev/null
+query "CREATE DATABASE bench_copy" >/dev/null
+query "CREATE TABLE bench_copy.events AS bench.events" >/dev/null
+start=$(now)
+PGPASSWORD=postgres psql -h 127.0.0.1 -p 15432 -U postgres -d bench -Atc \
+  "COPY (SELECT id, account_id, kind, amount, score, to_char(happened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'),
+               flag::int, note, 1, 0 FROM events) TO STDOUT" \
+  | curl -sSf "$ch?query=INSERT%20INTO%20bench_copy.events%20(id,account_id,kind,amount,score,happened_at,flag,note,_version,_is_deleted)%20FORMAT%20TSV" \
+         --data-binary @- -H 'Transfer-Encoding: chunked'
+copy_seconds=$(echo "$(now) - $start" | bc)
+copied=$(query "SELECT count() FROM bench_copy.events")
+
+echo "== planning"
+plan_block=$(./ferry plan bench/initial-load.yaml --partitioning block_range)
+plan_count=$(./ferry plan bench/initial-load.yaml --partitioning count_window)
+
+ferry_rate=$(echo "$rows / $load_seconds" | bc)
+copy_rate=$(echo "$rows / $copy_seconds" | bc)
+ratio=$(echo "scale=2; $ferry_rate / $copy_rate" | bc)
+cat <<OUT
+
+machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+table:   bench.events, $rows rows, $size heap
+ferry:   $landed rows landed; load (Snapshot -> Completed) ${load_seconds}s = $ferry_rate rows/s; whole \`ferry run\` ${ferry_wall}s
+copy:    $copied rows landed in ${copy_seconds}s = $copy_rate rows/s
+ratio:   ferry / copy = $ratio
+planning:
+  $plan_block
+  $plan_count
+OUT
