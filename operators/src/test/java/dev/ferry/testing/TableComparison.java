@@ -184,9 +184,10 @@ public final class TableComparison {
             case DECIMAL -> "CASE WHEN " + col + " IN ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric)"
                     + " THEN NULL ELSE trim_scale(" + col + ")::text END";
             case STRING -> switch (sourceType) {
-                case "bpchar", "character" -> "format('%s', " + col + ")";
-                case "money" -> col + "::numeric::text";
-                default -> col + "::text";
+                case "money" -> "trim_scale(" + col + "::numeric)::text";
+                case "timetz" -> "(" + col + " AT TIME ZONE 'UTC')::text";
+                case "numeric", "time", "interval" -> col + "::text";
+                default -> "format('%s', " + col + ")"; // the type's output (bpchar keeps its padding)
             };
             case BYTES -> "encode(" + col + ", 'hex')";
             case DATE -> "greatest(least(" + col + ", '2299-12-31'::date), '1900-01-01'::date)::text";

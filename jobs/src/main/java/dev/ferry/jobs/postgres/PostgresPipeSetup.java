@@ -9,6 +9,8 @@ import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
+import dev.ferry.operators.postgres.SlotManager;
+import dev.ferry.operators.postgres.SlotManager.SlotInfo;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSettings;
@@ -20,6 +22,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +36,20 @@ public final class PostgresPipeSetup {
 
     private PostgresPipeSetup() {}
 
-    /** Checks source and destination and creates the destination tables; returns the source tables. */
+    /**
+     * Checks source and destination, creates the destination tables and, for pipes that follow
+     * changes, the publication (and for CDC-only pipes the slot; the initial load creates it
+     * otherwise, exporting its snapshot). Returns the source tables.
+     */
     public static List<SourceTable> run(PipeSpec spec) {
         if (spec.sourceKind() != SourceKind.POSTGRES) {
             throw new PipeSetupException("pipe " + spec.name() + " reads from " + spec.sourceKind() + ", not postgres");
         }
         List<SourceTable> tables = readSourceTables(spec);
+        ReplicationMode mode = spec.setting(PipeSettings.REPLICATION_MODE);
+        if (mode != ReplicationMode.SNAPSHOT) {
+            checkReplication(spec, tables);
+        }
         ClickHouseConnections destination = new ClickHouseConnections(spec.destination());
         try (Client client = destination.openChecked()) {
             ClickHouseStatusTables status =
@@ -48,7 +59,62 @@ public final class PostgresPipeSetup {
             status.recordState(spec.name(), PipeState.PROVISIONING, PipeState.SETUP, "");
             createTables(client, destination.database(), tables);
         }
+        if (mode != ReplicationMode.SNAPSHOT) {
+            prepareReplication(spec, tables, mode);
+        }
         return tables;
+    }
+
+    /** Everything that would stop the change stream, reported at once before anything is created. */
+    private static void checkReplication(PipeSpec spec, List<SourceTable> tables) {
+        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
+        List<String> problems = new ArrayList<>();
+        try (Connection conn = source.openChecked("setup")) {
+            problems.addAll(SlotManager.replicationProblems(conn, source.describe()));
+            for (SourceTable t : tables) {
+                if (t.replicaIdentity() != 'f' && !t.toastableColumns().isEmpty()) {
+                    problems.add(t.spec().sourceId() + " has columns Postgres may TOAST (" + String.join(", ",
+                            t.toastableColumns()) + "), whose unchanged values updates do not log: run ALTER TABLE "
+                            + t.qualifiedName() + " REPLICA IDENTITY FULL");
+                }
+            }
+            Optional<SlotInfo> slot = SlotManager.slot(conn, spec.replicationSlotName());
+            if (slot.isPresent()) {
+                SlotInfo s = slot.get();
+                if (!"pgoutput".equals(s.plugin()) || !source.database().equals(s.database())) {
+                    problems.add("replication slot " + s.name() + " exists for " + s.plugin() + " on database "
+                            + s.database() + "; choose another replication_slot_name");
+                } else if (s.lost()) {
+                    problems.add("replication slot " + s.name() + " was invalidated (wal_status lost); drop it and"
+                            + " start the pipe again to reload");
+                } else if (s.active()) {
+                    problems.add("replication slot " + s.name() + " is in use by another consumer (pid "
+                            + s.activePid() + ", " + s.activeClient() + "); a slot serves one pipe");
+                }
+            }
+        } catch (SQLException e) {
+            throw new PipeSetupException("checking replication on " + source.describe() + " failed: "
+                    + PipeSetupException.firstLine(e), e);
+        }
+        if (!problems.isEmpty()) {
+            throw new PipeSetupException(String.join("; ", problems));
+        }
+    }
+
+    private static void prepareReplication(PipeSpec spec, List<SourceTable> tables, ReplicationMode mode) {
+        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
+        try (Connection conn = source.openChecked("setup")) {
+            SlotManager.ensurePublication(conn, spec.publicationName(),
+                    tables.stream().map(SourceTable::spec).toList());
+            if (mode == ReplicationMode.CDC_ONLY && SlotManager.slot(conn, spec.replicationSlotName()).isEmpty()) {
+                long lsn = SlotManager.createSlot(conn, spec.replicationSlotName());
+                LOG.info("created replication slot {} at {}", spec.replicationSlotName(),
+                        org.postgresql.replication.LogSequenceNumber.valueOf(lsn));
+            }
+        } catch (SQLException e) {
+            throw new PipeSetupException("preparing replication on " + source.describe() + " failed: "
+                    + PipeSetupException.firstLine(e), e);
+        }
     }
 
     static List<SourceTable> readSourceTables(PipeSpec spec) {

@@ -54,6 +54,18 @@ public final class ClickHouseTableDdl {
                 + "\nSETTINGS non_replicated_deduplication_window = " + DEDUPLICATION_WINDOW;
     }
 
+    /** Adds the columns of {@code schema} that {@code before} did not have. */
+    public static List<String> addColumns(String database, TableSchema before, TableSchema schema) {
+        List<String> statements = new java.util.ArrayList<>();
+        for (ColumnSchema c : schema.columns()) {
+            if (before.indexOf(c.name()) < 0) {
+                statements.add("ALTER TABLE " + ClickHouseSql.qualified(database, schema.target()) + " ADD COLUMN IF NOT EXISTS "
+                        + quoteIdent(c.name()) + " " + ClickHouseTypes.of(c));
+            }
+        }
+        return statements;
+    }
+
     /** Columns an insert names: the source columns, version and delete flag; _synced_at is the server's. */
     public static List<String> insertColumns(TableSchema table) {
         List<String> names = new java.util.ArrayList<>(table.columnNames());

@@ -7,6 +7,7 @@ import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.DurableProgress;
+import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.SnapshotUnitDone;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSettings;
@@ -95,9 +96,13 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         if (buffer == null) {
             throw new IOException("no destination table for " + record.table());
         }
-        if (record.kind() == ChangeRecord.Kind.MARKER) {
+        if (record.marker() instanceof SnapshotUnitDone unit) {
             // Reported at the next full flush, after every row before it has been written.
-            progress.unitDone(record.table(), (SnapshotUnitDone) record.marker());
+            progress.unitDone(record.table(), unit);
+            return;
+        }
+        if (record.marker() instanceof SchemaChanged changed) {
+            changeSchema(buffer, changed.schema());
             return;
         }
         buffer.add(record, getProcessingTimeService().getCurrentProcessingTime());
@@ -129,6 +134,18 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         if (!durable.isEmpty()) {
             output.collect(new StreamRecord<>(durable));
         }
+    }
+
+    /** Rows before the change are written with the old columns; then new columns are added. */
+    private void changeSchema(TableBuffer buffer, TableSchema schema) throws IOException, InterruptedException {
+        if (buffer.count() > 0) {
+            write(buffer);
+        }
+        for (String alter : ClickHouseTableDdl.addColumns(connections.database(), buffer.schema(), schema)) {
+            ClickHouseConnections.execute(client, alter);
+            LOG.info("{}", alter);
+        }
+        buffers.put(schema.sourceId(), new TableBuffer(schema));
     }
 
     private void scheduleSyncTimer() {

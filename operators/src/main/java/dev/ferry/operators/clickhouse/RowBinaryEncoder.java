@@ -15,8 +15,8 @@ import java.util.UUID;
 /**
  * Encodes a table's rows in ClickHouse's RowBinary format for the columns of
  * {@link ClickHouseTableDdl#insertColumns}: the source columns, then {@code _version} and
- * {@code _is_deleted}. A delete needs only its key: other columns are written as their type's
- * default. Dates and timestamps outside ClickHouse's range (1900-01-01 .. 2299-12-31) are clamped;
+ * {@code _is_deleted}. A delete needs only its key, and a column the source dropped has no value:
+ * those columns are written as NULL or their type's default. Dates and timestamps outside ClickHouse's range (1900-01-01 .. 2299-12-31) are clamped;
  * a NULL array is written empty (ClickHouse arrays are never NULL).
  */
 public final class RowBinaryEncoder {
@@ -74,7 +74,7 @@ public final class RowBinaryEncoder {
             }
             for (int i = 0; i < writers.length; i++) {
                 Object v = values[i];
-                if (v == null && delete) {
+                if (v == null && (delete || columns.get(i).dropped())) {
                     defaults[i].write(null, out);
                 } else if (v == null && !columns.get(i).nullable()) {
                     throw new IllegalArgumentException("NULL in NOT NULL column " + columns.get(i).name());

@@ -13,11 +13,13 @@ import dev.ferry.state.schema.ColumnType.Kind;
  *   <tr><td>int2, int4, int8, oid</td><td>INT16, INT32, INT64, UINT32</td></tr>
  *   <tr><td>float4, float8</td><td>FLOAT32, FLOAT64 (NaN and infinities kept)</td></tr>
  *   <tr><td>numeric(p,s), p &le; 76</td><td>DECIMAL(p,s); NaN and infinities become NULL, so the column is nullable</td></tr>
- *   <tr><td>numeric without precision, money, numeric(p,s) beyond Decimal's range</td><td>STRING, the exact decimal text</td></tr>
+ *   <tr><td>numeric without precision, numeric(p,s) beyond Decimal's range</td><td>STRING, the exact decimal text</td></tr>
+ *   <tr><td>money</td><td>STRING, the amount as a plain decimal without trailing zeros (12.5)</td></tr>
  *   <tr><td>text, varchar, char(n) (padded), name, citext</td><td>STRING</td></tr>
  *   <tr><td>bytea</td><td>BYTES</td></tr>
  *   <tr><td>date</td><td>DATE; timestamp: TIMESTAMP; timestamptz: TIMESTAMPTZ (microseconds)</td></tr>
- *   <tr><td>time, timetz</td><td>STRING as Postgres prints it (HH:MM:SS[.ffffff][+TZ])</td></tr>
+ *   <tr><td>time</td><td>STRING as Postgres prints it (HH:MM:SS[.ffffff])</td></tr>
+ *   <tr><td>timetz</td><td>STRING in UTC as Postgres prints it (HH:MM:SS[.ffffff]+00): the stream carries it in UTC</td></tr>
  *   <tr><td>interval</td><td>STRING in ISO 8601 (P1Y2M3DT4H5M6S)</td></tr>
  *   <tr><td>uuid</td><td>UUID; json, jsonb: JSON (text)</td></tr>
  *   <tr><td>enum types</td><td>ENUM (the label)</td></tr>
@@ -58,13 +60,16 @@ public final class PostgresTypeMapping {
         }
         ColumnType type = scalar(c.typeName(), c.typeType(), c.typeMod());
         if (type == null) {
-            return new MappedColumn(
-                    new ColumnSchema(c.name(), ColumnType.of(Kind.STRING), !c.notNull(), declared), quoted + "::text");
+            // Read as is: JDBC receives these in text form, the type's own output (which is what the
+            // change stream carries; a ::text cast can differ, e.g. inet '::1' becomes '::1/128').
+            return new MappedColumn(new ColumnSchema(c.name(), ColumnType.of(Kind.STRING), !c.notNull(), declared), quoted);
         }
         boolean nullable = !c.notNull() || type.kind() == Kind.DECIMAL;
         String expr = readsNatively(type, c.typeName()) ? quoted : quoted + "::text";
         if (c.typeName().equals("money")) {
-            expr = quoted + "::numeric::text";
+            expr = "trim_scale(" + quoted + "::numeric)::text";
+        } else if (c.typeName().equals("timetz")) {
+            expr = "(" + quoted + " AT TIME ZONE 'UTC')::text";
         }
         return new MappedColumn(new ColumnSchema(c.name(), type, nullable, declared), expr);
     }

@@ -54,11 +54,11 @@ class PostgresTypeMappingTest {
         assertThat(scalar("interval", -1, true).column().type().kind()).isEqualTo(Kind.STRING);
         assertThat(scalar("interval", -1, true).selectExpression()).isEqualTo("\"c\"::text");
         assertThat(scalar("time", -1, true).selectExpression()).isEqualTo("\"c\"::text");
-        assertThat(scalar("money", -1, true).selectExpression()).isEqualTo("\"c\"::numeric::text");
+        assertThat(scalar("money", -1, true).selectExpression()).isEqualTo("trim_scale(\"c\"::numeric)::text");
         assertThat(scalar("jsonb", -1, true).column().type().kind()).isEqualTo(Kind.JSON);
         assertThat(scalar("jsonb", -1, true).selectExpression()).isEqualTo("\"c\"::text");
         assertThat(scalar("inet", -1, true).column().type().kind()).isEqualTo(Kind.STRING);
-        assertThat(scalar("inet", -1, true).selectExpression()).isEqualTo("\"c\"::text");
+        assertThat(scalar("inet", -1, true).selectExpression()).isEqualTo("\"c\"");
         assertThat(scalar("tsvector", -1, true).column().sourceType()).isEqualTo("tsvector");
     }
 

@@ -1,0 +1,68 @@
+package dev.ferry.operators.postgres;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SourceSplit;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+/** A change source whose enumerator waits for, and watches, the pipe's slot ({@link SlotGuardedEnumerator}). */
+final class SlotGuardedSource<T, S extends SourceSplit, E>
+        implements Source<T, S, SlotGuardState<E>>, ResultTypeQueryable<T> {
+    private static final long serialVersionUID = 1L;
+
+    private final Source<T, S, E> delegate;
+    private final TypeInformation<T> producedType;
+    private final PostgresConnections connections;
+    private final String slot;
+
+    SlotGuardedSource(Source<T, S, E> delegate, TypeInformation<T> producedType, PostgresConnections connections,
+            String slot) {
+        this.delegate = delegate;
+        this.producedType = producedType;
+        this.connections = connections;
+        this.slot = slot;
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return delegate.getBoundedness();
+    }
+
+    @Override
+    public SplitEnumerator<S, SlotGuardState<E>> createEnumerator(SplitEnumeratorContext<S> context) throws Exception {
+        return new SlotGuardedEnumerator<>(context, delegate.createEnumerator(context), connections, slot, false);
+    }
+
+    @Override
+    public SplitEnumerator<S, SlotGuardState<E>> restoreEnumerator(
+            SplitEnumeratorContext<S> context, SlotGuardState<E> checkpoint) throws Exception {
+        return new SlotGuardedEnumerator<>(context, delegate.restoreEnumerator(context, checkpoint.delegate()),
+                connections, slot, checkpoint.slotSeen());
+    }
+
+    @Override
+    public SimpleVersionedSerializer<S> getSplitSerializer() {
+        return delegate.getSplitSerializer();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<SlotGuardState<E>> getEnumeratorCheckpointSerializer() {
+        return new SlotGuardStateSerializer<>(delegate.getEnumeratorCheckpointSerializer());
+    }
+
+    @Override
+    public SourceReader<T, S> createReader(SourceReaderContext readerContext) throws Exception {
+        return delegate.createReader(readerContext);
+    }
+
+    @Override
+    public TypeInformation<T> getProducedType() {
+        return producedType;
+    }
+}
