@@ -5,13 +5,15 @@
 #   deploy/local/postgres.sh start|stop|status|psql [args]
 #
 # FERRY_LOCAL_HOME (default <repo>/.local) holds the data dir and the log;
-# FERRY_PG_PORT (default 15432) is the port. The superuser is `postgres`,
-# password `postgres`, reachable on 127.0.0.1 only.
+# FERRY_PG_PORT (default 15432) is the port; FERRY_PG_WAL_LEVEL (default logical)
+# is set when the cluster is created. The superuser is `postgres`, password
+# `postgres`, reachable on 127.0.0.1 only.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 home=${FERRY_LOCAL_HOME:-$repo/.local}
 port=${FERRY_PG_PORT:-15432}
+wal_level=${FERRY_PG_WAL_LEVEL:-logical}
 pg_major=15
 data=$home/postgres/data
 log=$home/postgres/postgres.log
@@ -50,7 +52,7 @@ init_cluster() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$home/postgres'
-wal_level = logical
+wal_level = $wal_level
 max_replication_slots = 32
 max_wal_senders = 32
 max_connections = 200

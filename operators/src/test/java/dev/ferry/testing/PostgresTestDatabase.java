@@ -53,15 +53,27 @@ public final class PostgresTestDatabase implements AutoCloseable {
                 + ", user: " + USER + ", password: " + PASSWORD + "}\n";
     }
 
+    /** Drops the database, its slots first; a cancelled pipe's walsender may take a moment to let go. */
     @Override
     public void close() {
-        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
-            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + name
-                    + "' AND NOT active");
-            st.execute("DROP DATABASE IF EXISTS " + name);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
+        SQLException last = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
+                        + name + "' AND NOT active");
+                st.execute("DROP DATABASE IF EXISTS " + name);
+                return;
+            } catch (SQLException e) {
+                last = e;
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
+        throw new IllegalStateException("cannot drop test database " + name, last);
     }
 }

@@ -1,16 +1,29 @@
 package dev.ferry.jobs.postgres;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.jobs.PipeEnvironment;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecParser;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
+import dev.ferry.testing.TableComparison;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
-/** Shared pieces of the pipe tests: the MiniCluster and spec building. */
+/** Shared pieces of the pipe tests: the MiniCluster, specs, starting a pipe and waiting for it. */
 final class PipeTestKit {
     private PipeTestKit() {}
 
@@ -28,5 +41,48 @@ final class PipeTestKit {
         String yaml = "name: " + name + "\n" + pg.sourceYaml() + ch.destinationYaml() + "tables: " + tables + "\n"
                 + "settings: " + settings + "\n";
         return PipeSpecParser.parse(yaml, Map.of());
+    }
+
+    /** Sets the pipe up and submits its job to the test cluster. */
+    static JobClient start(PipeSpec spec, List<SourceTable> tables) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        PipeEnvironment.apply(env, spec);
+        PostgresPipeJob.build(env, spec, tables);
+        return env.executeAsync(spec.name());
+    }
+
+    static void awaitState(ClickHouseTestDatabase ch, String pipe, PipeState state, Duration timeout)
+            throws InterruptedException {
+        ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            if (status.lastState(pipe).filter(s -> s == state).isPresent()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(status.lastState(pipe)).as("state of " + pipe).contains(state);
+    }
+
+    /** Polls until the destination equals the source: changes take a sync interval or two to land. */
+    static TableComparison.Result awaitEqual(PostgresTestDatabase pg, ClickHouseTestDatabase ch, TableSchema schema,
+            String pgName, Duration timeout) throws Exception {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        TableComparison.Result r = null;
+        RuntimeException lastError = null;
+        do {
+            Thread.sleep(500);
+            try (Connection c = pg.connect()) {
+                r = TableComparison.compare(c, pgName, ch, schema);
+                lastError = null;
+            } catch (RuntimeException e) {
+                lastError = e; // e.g. a column the pipe has not added yet
+            }
+        } while ((r == null || lastError != null || !r.equal()) && System.currentTimeMillis() < deadline);
+        if (lastError != null) {
+            throw lastError;
+        }
+        assertThat(r.differences()).as(r.toString()).isEmpty();
+        return r;
     }
 }

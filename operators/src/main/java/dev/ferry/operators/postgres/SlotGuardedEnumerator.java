@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnumerator<S, SlotGuardState<E>> {
     private static final Logger LOG = LoggerFactory.getLogger(SlotGuardedEnumerator.class);
     private static final long CHECK_MILLIS = 2_000;
-    private static final long WATCH_MILLIS = 10_000;
+    private static final long WATCH_MILLIS = 5_000;
     /** A restarted job's old walsender can hold the slot until Postgres notices it is gone. */
     private static final long IN_USE_PATIENCE_MILLIS = 90_000;
     /** The initial load creates the slot; it may wait for running transactions first. */
@@ -80,8 +80,7 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
         }
         if (info.isEmpty()) {
             if (slotSeen) {
-                throw new IllegalStateException("replication slot " + slot + " was dropped; changes since then are lost:"
-                        + " resync the pipe");
+                throw dropped(slot);
             }
             if (now - waitingSince > CREATION_PATIENCE_MILLIS) {
                 throw new IllegalStateException("replication slot " + slot + " was not created within 30 minutes");
@@ -91,7 +90,7 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
         SlotInfo s = info.get();
         slotSeen = true;
         if (s.lost()) {
-            throw invalidated();
+            throw invalidated(slot);
         }
         if (s.active()) {
             if (now - waitingSince > IN_USE_PATIENCE_MILLIS) {
@@ -115,15 +114,19 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
             return;
         }
         if (info.isEmpty()) {
-            throw new IllegalStateException("replication slot " + slot + " was dropped; changes since then are lost:"
-                    + " resync the pipe");
+            throw dropped(slot);
         }
         if (info.get().lost()) {
-            throw invalidated();
+            throw invalidated(slot);
         }
     }
 
-    private IllegalStateException invalidated() {
+    static IllegalStateException dropped(String slot) {
+        return new IllegalStateException("replication slot " + slot + " was dropped; changes since then are lost:"
+                + " resync the pipe");
+    }
+
+    static IllegalStateException invalidated(String slot) {
         return new IllegalStateException("replication slot " + slot + " was invalidated (wal_status lost): Postgres"
                 + " removed WAL it still needed (max_slot_wal_keep_size); resync the pipe");
     }

@@ -11,7 +11,11 @@ import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
-/** A change source whose enumerator waits for, and watches, the pipe's slot ({@link SlotGuardedEnumerator}). */
+/**
+ * A change source that never streams without the pipe's own slot: its enumerator waits for and
+ * watches the slot ({@link SlotGuardedEnumerator}), its reader checks it on every (re)start
+ * ({@link SlotGuardedReader}).
+ */
 final class SlotGuardedSource<T, S extends SourceSplit, E>
         implements Source<T, S, SlotGuardState<E>>, ResultTypeQueryable<T> {
     private static final long serialVersionUID = 1L;
@@ -58,7 +62,7 @@ final class SlotGuardedSource<T, S extends SourceSplit, E>
 
     @Override
     public SourceReader<T, S> createReader(SourceReaderContext readerContext) throws Exception {
-        return delegate.createReader(readerContext);
+        return new SlotGuardedReader<>(delegate.createReader(readerContext), connections, slot);
     }
 
     @Override

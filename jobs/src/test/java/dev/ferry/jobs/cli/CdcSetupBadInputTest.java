@@ -1,0 +1,144 @@
+package dev.ferry.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.jobs.postgres.PostgresPipeSetup;
+import dev.ferry.operators.PipeSetupException;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.PipeSpecParser;
+import dev.ferry.testing.ClickHouseTestDatabase;
+import dev.ferry.testing.LocalServers;
+import dev.ferry.testing.PostgresTestDatabase;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.PGReplicationStream;
+
+/** Setups that cannot follow changes fail before anything is created, with one clear line. */
+class CdcSetupBadInputTest {
+    private PostgresTestDatabase pg;
+    private ClickHouseTestDatabase ch;
+
+    @BeforeEach
+    void databases() {
+        pg = new PostgresTestDatabase("cdcbad");
+        ch = new ClickHouseTestDatabase("cdcbad");
+        pg.execute("CREATE TABLE t (id int PRIMARY KEY, body text)", "ALTER TABLE t REPLICA IDENTITY FULL");
+    }
+
+    @AfterEach
+    void drop() {
+        ch.close();
+        pg.close();
+    }
+
+    private PipeSpec spec(String name, String source, String tables) {
+        return PipeSpecParser.parse("name: " + name + "\n" + source + ch.destinationYaml() + "tables: " + tables + "\n",
+                Map.of());
+    }
+
+    private void assertNothingCreated(String pipe) throws Exception {
+        assertThat(ch.count("SELECT count() FROM system.databases WHERE name = '" + ch.name() + "'")).isZero();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM pg_publication WHERE pubname = 'ferry_" + pipe
+                        + "') + (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ferry_" + pipe + "')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+    }
+
+    @Test
+    void toastableColumnsNeedFullReplicaIdentity() throws Exception {
+        pg.execute("ALTER TABLE t REPLICA IDENTITY DEFAULT");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("toast", pg.sourceYaml(), "[t]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessage("public.t has columns Postgres may TOAST (body), whose unchanged values updates do not log:"
+                        + " run ALTER TABLE \"public\".\"t\" REPLICA IDENTITY FULL");
+        assertNothingCreated("toast");
+    }
+
+    @Test
+    void userWithoutReplicationRight() throws Exception {
+        pg.execute("DROP ROLE IF EXISTS ferry_noperm", "CREATE ROLE ferry_noperm LOGIN PASSWORD 'pw'",
+                "GRANT SELECT ON t TO ferry_noperm");
+        try {
+            String source = "source: {type: postgres, host: 127.0.0.1, port: " + LocalServers.postgresPort()
+                    + ", database: " + pg.name() + ", user: ferry_noperm, password: pw}\n";
+            assertThatThrownBy(() -> PostgresPipeSetup.run(spec("noperm", source, "[t]")))
+                    .hasMessageContaining("user ferry_noperm may not replicate: ALTER ROLE ferry_noperm REPLICATION");
+            assertNothingCreated("noperm");
+        } finally {
+            pg.execute("DROP OWNED BY ferry_noperm", "DROP ROLE ferry_noperm");
+        }
+    }
+
+    @Test
+    void slotInUseByAnotherConsumer() throws Exception {
+        pg.execute("SELECT pg_create_logical_replication_slot('ferry_busy', 'pgoutput')",
+                "CREATE PUBLICATION other FOR TABLE t");
+        Properties p = new Properties();
+        PGProperty.USER.set(p, PostgresTestDatabase.USER);
+        PGProperty.PASSWORD.set(p, PostgresTestDatabase.PASSWORD);
+        PGProperty.REPLICATION.set(p, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+        PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        PGProperty.APPLICATION_NAME.set(p, "someone-else");
+        try (Connection replication = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + LocalServers.postgresPort() + "/" + pg.name(), p);
+                PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
+                        .replicationStream().logical().withSlotName("ferry_busy")
+                        .withSlotOption("proto_version", 1).withSlotOption("publication_names", "other").start()) {
+            stream.readPending();
+            assertThatThrownBy(() -> PostgresPipeSetup.run(spec("busy", pg.sourceYaml(), "[t]")))
+                    .hasMessageContaining("replication slot ferry_busy is in use by another consumer (pid ")
+                    .hasMessageContaining("someone-else");
+        }
+        assertThat(ch.count("SELECT count() FROM system.databases WHERE name = '" + ch.name() + "'")).isZero();
+    }
+
+    /** A second throwaway cluster with wal_level = replica, from the same script. */
+    @Test
+    void walLevelReplica(@TempDir Path home) throws Exception {
+        Map<String, String> env = Map.of("FERRY_LOCAL_HOME", home.toString(), "FERRY_PG_PORT", "15499",
+                "FERRY_PG_WAL_LEVEL", "replica");
+        home.toFile().setExecutable(true, false);
+        home.toFile().setReadable(true, false);
+        script(env, "start");
+        try {
+            String source = "source: {type: postgres, host: 127.0.0.1, port: 15499, database: postgres,"
+                    + " user: postgres, password: postgres}\n";
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:15499/postgres", "postgres",
+                    "postgres"); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t (id int PRIMARY KEY)");
+            }
+            assertThatThrownBy(() -> PostgresPipeSetup.run(spec("replica", source, "[t]")))
+                    .isInstanceOf(PipeSetupException.class)
+                    .hasMessageContaining("has wal_level = replica; CDC needs wal_level = logical"
+                            + " (ALTER SYSTEM SET wal_level = logical, then restart Postgres)");
+        } finally {
+            script(env, "stop");
+        }
+    }
+
+    private static void script(Map<String, String> env, String command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(LocalServers.projectRoot().resolve("deploy/local/postgres.sh").toString(),
+                command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process process = pb.start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(process.exitValue()).as(out).isZero();
+    }
+}
