@@ -11,7 +11,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * Job-wide settings every pipe needs. A checkpoint is where rows become durable in ClickHouse and
  * progress is acknowledged, so it runs every sync interval. Delivery is at-least-once (idempotence
- * comes from row versions and insert deduplication), so barriers need no alignment.
+ * comes from row versions and insert deduplication), so barriers need no alignment. Records are
+ * never kept by the operator that receives them, so chained operators may pass them without copies.
  */
 public final class PipeEnvironment {
     /** Restarts before a pipe is declared Failed. */
@@ -23,6 +24,7 @@ public final class PipeEnvironment {
     public static void apply(StreamExecutionEnvironment env, PipeSpec spec) {
         long interval = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
         env.enableCheckpointing(interval, CheckpointingMode.AT_LEAST_ONCE);
+        env.getConfig().enableObjectReuse();
         env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(interval / 2, 1000));
         env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(10).toMillis());
         Configuration restart = new Configuration();

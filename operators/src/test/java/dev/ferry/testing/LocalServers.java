@@ -1,6 +1,7 @@
 package dev.ferry.testing;
 
 import java.io.IOException;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,7 +22,44 @@ public final class LocalServers {
         }
         run("deploy/local/postgres.sh", "start");
         run("deploy/local/clickhouse.sh", "start");
+        dropLeftovers();
         started = true;
+    }
+
+    /**
+     * Test databases are named {@code <prefix>_<8 hex digits>} and dropped after each test; a run that
+     * was killed leaves them (and their slots, whose names are per cluster) behind: drop those once.
+     */
+    private static void dropLeftovers() {
+        try (java.sql.Connection c = PostgresTestDatabase.connect("postgres");
+                java.sql.Statement st = c.createStatement()) {
+            List<String> stale = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = st.executeQuery(
+                    "SELECT datname FROM pg_database WHERE datname ~ '^[a-z]+_[0-9a-f]{8}$'")) {
+                while (rs.next()) {
+                    stale.add(rs.getString(1));
+                }
+            }
+            for (String db : stale) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'");
+                st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '" + db
+                        + "' AND active");
+                st.execute("SELECT pg_sleep(0.2)");
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
+                        + db + "' AND NOT active");
+                st.execute("DROP DATABASE IF EXISTS " + db);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot clean up earlier test databases", e);
+        }
+        try (com.clickhouse.client.api.Client client = new com.clickhouse.client.api.Client.Builder()
+                .addEndpoint(clickhouseUrl()).setUsername("default").setPassword("").build()) {
+            for (var r : client.queryAll("SELECT name FROM system.databases WHERE match(name, '^[a-z]+_[0-9a-f]{8}(_status)?$')")) {
+                client.execute("DROP DATABASE IF EXISTS `" + r.getString(1) + "`").get().close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot clean up earlier test databases in ClickHouse", e);
+        }
     }
 
     public static Path projectRoot() {

@@ -123,13 +123,14 @@ class PostgresCdcPipeTest {
      */
     @Test
     void taskManagerKilledDuringSnapshotAndStreaming(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        SteadyWriters.fill(pg, 300_000);
+        // Big enough, and read by one reader, so the load is still going when the first kill comes.
+        SteadyWriters.fill(pg, 1_500_000);
         PipeSpec spec = PipeTestKit.spec("cdc_kill", pg, ch, "[accounts]",
-                "{snapshot_num_rows_per_partition: 20000, initial_load_parallelism: 2, sync_interval_seconds: 1}");
+                "{snapshot_num_rows_per_partition: 20000, initial_load_parallelism: 1, sync_interval_seconds: 1}");
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         VersionWatch versions = new VersionWatch();
         JobClient job;
-        try (SteadyWriters writers = new SteadyWriters(pg, 300_000, 2, 3)) {
+        try (SteadyWriters writers = new SteadyWriters(pg, 1_500_000, 2, 3)) {
             job = start(spec, tables);
             awaitProgress(spec.name(), 2);
             versions.sample();

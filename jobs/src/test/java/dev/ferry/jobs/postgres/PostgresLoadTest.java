@@ -184,7 +184,9 @@ class PostgresLoadTest {
         while (System.currentTimeMillis() < deadline) {
             List<TableProgressRow> rows = status.progress("load_fail");
             progress = rows.isEmpty() ? null : rows.get(0);
-            if (progress != null && progress.partitionsDone() >= 3) {
+            boolean checkpointed = cluster.getArchivedExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot()
+                    .getHistory().getLatestCompletedCheckpoint() != null;
+            if (progress != null && progress.partitionsDone() >= 3 && checkpointed) {
                 break;
             }
             Thread.sleep(50);

@@ -25,6 +25,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
@@ -71,6 +72,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         this.tables = new ArrayList<>(tables);
         this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
         this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
+        // Chained to its source: rows pass by reference, never serialized (operators default to HEAD).
+        setChainingStrategy(ChainingStrategy.ALWAYS);
     }
 
     @Override
@@ -106,7 +109,6 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             return;
         }
         buffer.add(record, getProcessingTimeService().getCurrentProcessingTime());
-        progress.written(record.table(), record.kind(), record.version());
         if (buffer.count() >= batchRows || buffer.bytes() >= MAX_BUFFER_BYTES) {
             write(buffer);
         }
@@ -194,7 +196,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         lastFlushMillis = (System.nanoTime() - start) / 1_000_000;
         rowsWritten.inc(buffer.count());
         batchesWritten.inc();
-        progress.batch(schema.sourceId());
+        buffer.reportTo(progress);
         LOG.debug("wrote {} rows ({} bytes) to {} in {} ms", buffer.count(), buffer.bytes(), table, lastFlushMillis);
         buffer.clear();
     }

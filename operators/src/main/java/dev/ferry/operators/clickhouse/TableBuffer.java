@@ -1,6 +1,7 @@
 package dev.ferry.operators.clickhouse;
 
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.DurableProgress;
 import dev.ferry.state.schema.TableSchema;
 import java.util.List;
 
@@ -12,6 +13,9 @@ final class TableBuffer {
     private final RowBinaryBuffer rows = new RowBinaryBuffer(1 << 16);
     private int count;
     private long firstRowAtMillis;
+    /** Rows by kind (snapshot, insert, update, delete) and the highest change version buffered. */
+    private final long[] kinds = new long[4];
+    private long maxVersion;
 
     TableBuffer(TableSchema schema) {
         this.schema = schema;
@@ -24,6 +28,15 @@ final class TableBuffer {
         if (count++ == 0) {
             firstRowAtMillis = nowMillis;
         }
+        kinds[record.kind().ordinal()]++;
+        if (record.kind() != ChangeRecord.Kind.SNAPSHOT && Long.compareUnsigned(record.version(), maxVersion) > 0) {
+            maxVersion = record.version();
+        }
+    }
+
+    /** Accounts the buffered rows as written. */
+    void reportTo(DurableProgress.Builder progress) {
+        progress.written(schema.sourceId(), kinds[0], kinds[1], kinds[2], kinds[3], maxVersion);
     }
 
     TableSchema schema() {
@@ -53,5 +66,7 @@ final class TableBuffer {
     void clear() {
         rows.reset();
         count = 0;
+        java.util.Arrays.fill(kinds, 0);
+        maxVersion = 0;
     }
 }

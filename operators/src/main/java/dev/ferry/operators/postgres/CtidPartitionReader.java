@@ -71,7 +71,7 @@ final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
                 open(queue.poll(), snapshot);
             }
             String splitId = current.splitId();
-            SourceTable table = tables.get(current.table());
+            String table = current.table();
             long version = grant.getNow(null).version();
             int n = 0;
             while (n < ROWS_PER_FETCH && !wakeUp) {
@@ -83,9 +83,8 @@ final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
                     closePartition();
                     break;
                 }
-                Tid ctid = Tid.parse(rows.getString(1));
-                batch.add(splitId, new CtidRow(ChangeRecord.row(table.spec().sourceId(), ChangeRecord.Kind.SNAPSHOT,
-                        version, rowReader.read(rows, 2)), ctid));
+                batch.add(splitId, new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
+                        rowReader.read(rows, 2)), rows.getString(1)));
                 rowsRead++;
                 n++;
             }

@@ -3,6 +3,7 @@ package dev.ferry.operators.postgres;
 /** A reader's position in a partition: the last ctid emitted and rows emitted so far. */
 final class PartitionProgress {
     private final CtidPartition partition;
+    private String lastText;
     private Tid last;
     private long rows;
 
@@ -12,8 +13,9 @@ final class PartitionProgress {
         this.rows = partition.rowsBefore();
     }
 
-    void emitted(Tid ctid) {
-        last = ctid;
+    /** Per row: keeps the text, parsing it only for a checkpoint. */
+    void emitted(String ctid) {
+        lastText = ctid;
         rows++;
     }
 
@@ -23,6 +25,10 @@ final class PartitionProgress {
 
     /** The partition as a checkpoint stores it: continued after the last emitted row. */
     CtidPartition toSplit() {
+        if (lastText != null) {
+            last = Tid.parse(lastText);
+            lastText = null;
+        }
         return last == null ? partition.resumingAtStart() : partition.resumingAfter(last, rows);
     }
 }

@@ -65,12 +65,12 @@ public final class PostgresRowReader {
             case DECIMAL -> PostgresRowReader::decimal;
             case STRING, JSON, ENUM -> ResultSet::getString;
             case BYTES -> ResultSet::getBytes;
-            case DATE -> (rs, i) -> days(rs.getObject(i, LocalDate.class));
-            case TIMESTAMP -> (rs, i) -> {
+            case DATE -> new BinaryDatetime(4, (rs, i) -> days(rs.getObject(i, LocalDate.class)));
+            case TIMESTAMP -> new BinaryDatetime(8, (rs, i) -> {
                 LocalDateTime t = rs.getObject(i, LocalDateTime.class);
                 return t == null ? null : micros(t.atOffset(ZoneOffset.UTC));
-            };
-            case TIMESTAMPTZ -> (rs, i) -> micros(rs.getObject(i, OffsetDateTime.class));
+            });
+            case TIMESTAMPTZ -> new BinaryDatetime(8, (rs, i) -> micros(rs.getObject(i, OffsetDateTime.class)));
             case UUID -> (rs, i) -> rs.getObject(i, UUID.class);
             case ARRAY -> (rs, i) -> {
                 Array a = rs.getArray(i);
@@ -86,6 +86,60 @@ public final class PostgresRowReader {
                 }
             };
         };
+    }
+
+    /**
+     * Dates and timestamps straight from Postgres' binary form (days, or microseconds, since
+     * 2000-01-01; infinities are the integer extremes), which the bulk connection receives: far
+     * cheaper than java.time objects. The first value of a column is also decoded the driver's way,
+     * and if the two disagree (a text-format result) the column keeps using the driver.
+     */
+    private static final class BinaryDatetime implements Extractor {
+        private static final int DAYS_1970_TO_2000 = 10_957;
+        private static final long MICROS_1970_TO_2000 = DAYS_1970_TO_2000 * 86_400_000_000L;
+
+        private final int width;
+        private final Extractor driver;
+        private Boolean binary;
+
+        BinaryDatetime(int width, Extractor driver) {
+            this.width = width;
+            this.driver = driver;
+        }
+
+        @Override
+        public Object get(ResultSet rs, int index) throws SQLException {
+            if (Boolean.FALSE.equals(binary)) {
+                return driver.get(rs, index);
+            }
+            byte[] raw = rs.getBytes(index);
+            if (raw == null) {
+                return null;
+            }
+            Object value = raw.length == width ? decode(raw) : null;
+            if (binary == null) {
+                Object expected = driver.get(rs, index);
+                binary = expected.equals(value);
+                return expected;
+            }
+            return value;
+        }
+
+        private Object decode(byte[] raw) {
+            long v = 0;
+            for (byte b : raw) {
+                v = (v << 8) | (b & 0xff);
+            }
+            if (width == 4) {
+                int days = (int) v;
+                return days == Integer.MAX_VALUE || days == Integer.MIN_VALUE ? days : days + DAYS_1970_TO_2000;
+            }
+            if (v == Long.MAX_VALUE || v == Long.MIN_VALUE) {
+                return v;
+            }
+            long micros = v + MICROS_1970_TO_2000;
+            return ((v ^ micros) & (MICROS_1970_TO_2000 ^ micros)) < 0 ? Long.MAX_VALUE - 1 : micros; // saturate
+        }
     }
 
     /** numeric NaN and infinities have no Decimal form: they read as NULL (documented in the type mapping). */

@@ -47,22 +47,17 @@ public record DurableProgress(Map<String, TableWrites> tables) {
             return counts.computeIfAbsent(table, t -> new long[6]);
         }
 
-        public void written(String table, ChangeRecord.Kind kind, long version) {
+        /** A batch of one table was written: rows by kind and the highest change version in it. */
+        public void written(String table, long snapshotRows, long inserts, long updates, long deletes, long maxVersion) {
             long[] c = counts(table);
-            switch (kind) {
-                case SNAPSHOT -> c[0]++;
-                case INSERT -> c[1]++;
-                case UPDATE -> c[2]++;
-                case DELETE -> c[3]++;
-                case MARKER -> throw new IllegalArgumentException("markers are not rows");
+            c[0] += snapshotRows;
+            c[1] += inserts;
+            c[2] += updates;
+            c[3] += deletes;
+            c[4]++;
+            if (Long.compareUnsigned(maxVersion, c[5]) > 0) {
+                c[5] = maxVersion;
             }
-            if (kind != ChangeRecord.Kind.SNAPSHOT && Long.compareUnsigned(version, c[5]) > 0) {
-                c[5] = version;
-            }
-        }
-
-        public void batch(String table) {
-            counts(table)[4]++;
         }
 
         public void unitDone(String table, SnapshotUnitDone unit) {
