@@ -150,9 +150,13 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         buffers.put(schema.sourceId(), new TableBuffer(schema));
     }
 
+    /**
+     * Looks ten times per sync interval for a buffer whose oldest row has waited the interval, so no
+     * row waits much longer than that (checking once per interval would let it wait almost two).
+     */
     private void scheduleSyncTimer() {
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        getProcessingTimeService().registerTimer(now + syncIntervalMillis, time -> {
+        getProcessingTimeService().registerTimer(now + Math.max(50, syncIntervalMillis / 10), time -> {
             for (TableBuffer buffer : buffers.values()) {
                 if (buffer.count() > 0 && time - buffer.firstRowAtMillis() >= syncIntervalMillis) {
                     write(buffer);
