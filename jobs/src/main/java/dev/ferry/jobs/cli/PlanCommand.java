@@ -2,7 +2,8 @@ package dev.ferry.jobs.cli;
 
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.postgres.CtidPartitionPlanner;
-import dev.ferry.operators.postgres.CtidPartitionPlanner.Plan;
+import dev.ferry.operators.load.LoadPlanner.Plan;
+import dev.ferry.operators.postgres.CtidPartition;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
@@ -52,9 +53,9 @@ final class PlanCommand implements Callable<Integer> {
                     out.println(t.sourceId() + ": " + e.getMessage());
                     continue;
                 }
-                Plan plan = CtidPartitionPlanner.plan(conn, table, strategy, rowsPerPartition);
-                out.printf("%s: %d partitions by %s in %d ms (%s)%n", t.sourceId(), plan.partitions().size(),
-                        strategy.name().toLowerCase(), plan.planningMillis(), plan.basis());
+                Plan<CtidPartition> plan = CtidPartitionPlanner.plan(conn, table, strategy, rowsPerPartition);
+                out.printf("%s: %d partitions in %d ms (%s)%n", t.sourceId(), plan.partitions().size(),
+                        plan.planningMillis(), plan.basis());
                 if (showRanges) {
                     plan.partitions().forEach(p -> out.println("  " + p.splitId() + " " + p.describeRange()));
                 }

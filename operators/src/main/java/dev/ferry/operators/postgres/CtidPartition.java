@@ -1,7 +1,7 @@
 package dev.ferry.operators.postgres;
 
 import java.util.Objects;
-import org.apache.flink.api.connector.source.SourceSplit;
+import dev.ferry.operators.load.LoadPartition;
 
 /**
  * One unit of the initial load: the rows of a table with {@code lower <= ctid < upper}. A null
@@ -12,7 +12,7 @@ import org.apache.flink.api.connector.source.SourceSplit;
  * {@code resumeAfter} ({@code rowsBefore} of them) are already written, and reading continues after it.
  */
 public record CtidPartition(String table, int index, int count, Tid lower, Tid upper, Tid resumeAfter, long rowsBefore)
-        implements SourceSplit, java.io.Serializable {
+        implements LoadPartition {
 
     public CtidPartition {
         Objects.requireNonNull(table, "table");
@@ -45,7 +45,7 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
 
     @Override
     public String splitId() {
-        return table + "#" + index;
+        return LoadPartition.splitId(table, index);
     }
 
     /** The WHERE clause, with the range in the text so it shows in pg_stat_activity. */

@@ -1,5 +1,6 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.load.LoadPlanner.Plan;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.spec.PipeSettings.SnapshotPartitioning;
 import java.sql.Connection;
@@ -19,13 +20,10 @@ public final class CtidPartitionPlanner {
             SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, c.reltuples, c.relpages
             FROM pg_class c WHERE c.oid = ?""";
 
-    /** A plan and what it cost. */
-    public record Plan(List<CtidPartition> partitions, long planningMillis, String basis) {}
-
     private CtidPartitionPlanner() {}
 
-    public static Plan plan(Connection conn, SourceTable table, SnapshotPartitioning strategy, int rowsPerPartition)
-            throws SQLException {
+    public static Plan<CtidPartition> plan(Connection conn, SourceTable table, SnapshotPartitioning strategy,
+            int rowsPerPartition) throws SQLException {
         long start = System.nanoTime();
         List<CtidPartition> partitions;
         String basis;
@@ -58,7 +56,8 @@ public final class CtidPartitionPlanner {
             partitions = CtidPartitioner.byBlocks(table.spec().sourceId(), blocks, density, rowsPerPartition);
             basis = blocks + " blocks, ~" + Math.round(Math.max(density, 0)) + " rows/block from " + how;
         }
-        return new Plan(partitions, (System.nanoTime() - start) / 1_000_000, basis);
+        return new Plan<>(partitions, (System.nanoTime() - start) / 1_000_000,
+                basis + ", " + strategy.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private static long count(Connection conn, String qualified) throws SQLException {

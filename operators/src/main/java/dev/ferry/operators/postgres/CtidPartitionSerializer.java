@@ -2,13 +2,15 @@ package dev.ferry.operators.postgres;
 
 import java.io.DataInput;
 import java.io.DataOutput;
+import dev.ferry.operators.load.PartitionCodec;
 import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
-/** Checkpoint form of {@link CtidPartition}. */
-public final class CtidPartitionSerializer implements SimpleVersionedSerializer<CtidPartition> {
+/** Checkpoint form of {@link CtidPartition}, on its own (split state) and inside the load's state. */
+public final class CtidPartitionSerializer implements SimpleVersionedSerializer<CtidPartition>, PartitionCodec<CtidPartition> {
+    private static final long serialVersionUID = 1L;
     public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
     private static final int VERSION = 2;
 
@@ -32,7 +34,8 @@ public final class CtidPartitionSerializer implements SimpleVersionedSerializer<
         return read(new DataInputDeserializer(bytes));
     }
 
-    static void write(CtidPartition p, DataOutput out) throws IOException {
+    @Override
+    public void write(CtidPartition p, DataOutput out) throws IOException {
         out.writeUTF(p.table());
         out.writeInt(p.index());
         out.writeInt(p.count());
@@ -42,7 +45,8 @@ public final class CtidPartitionSerializer implements SimpleVersionedSerializer<
         out.writeLong(p.rowsBefore());
     }
 
-    static CtidPartition read(DataInput in) throws IOException {
+    @Override
+    public CtidPartition read(DataInput in) throws IOException {
         return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in), readTid(in),
                 in.readLong());
     }

@@ -1,23 +1,15 @@
 package dev.ferry.operators.postgres;
 
-import dev.ferry.operators.postgres.SnapshotEvents.PartitionFinished;
+import dev.ferry.operators.load.PartitionedLoadReader;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotRequest;
-import dev.ferry.state.record.ChangeRecord;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
 
-/**
- * The task side of the initial load: asks for partitions one at a time, asks once for the snapshot
- * to import, and tells the enumerator when a partition's rows have all been emitted.
- */
-final class CtidSnapshotReader
-        extends SingleThreadMultiplexSourceReaderBase<CtidRow, ChangeRecord, CtidPartition, PartitionProgress> {
+/** The Postgres initial load's reader: asks once for the snapshot to import, with its first partition. */
+final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartition, PartitionProgress> {
 
     private final CompletableFuture<SnapshotGrant> grant;
     private boolean snapshotRequested;
@@ -30,16 +22,8 @@ final class CtidSnapshotReader
                         progress.emitted(row.ctid());
                     }
                 },
-                new Configuration(),
                 context);
         this.grant = grant;
-    }
-
-    @Override
-    public void start() {
-        if (getNumberOfCurrentlyAssignedSplits() == 0) {
-            context.sendSplitRequest();
-        }
     }
 
     @Override
@@ -61,12 +45,8 @@ final class CtidSnapshotReader
     }
 
     @Override
-    protected void onSplitFinished(Map<String, PartitionProgress> finished) {
-        // Runs on the task thread after the partition's last record (its marker) was emitted.
-        for (PartitionProgress p : finished.values()) {
-            context.sendSourceEventToCoordinator(new PartitionFinished(p.partition()));
-        }
-        context.sendSplitRequest();
+    protected CtidPartition partitionOf(PartitionProgress state) {
+        return state.partition();
     }
 
     @Override

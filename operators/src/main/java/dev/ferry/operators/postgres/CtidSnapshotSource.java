@@ -7,8 +7,11 @@ import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.SnapshotPartitioning;
 import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.operators.load.LoadEnumeratorState;
+import dev.ferry.operators.load.LoadEnumeratorStateSerializer;
+import dev.ferry.operators.load.LoadPlanner;
+import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +33,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * {@code initial_load_parallelism * snapshot_number_of_parallel_tables} ({@link #readers()}).
  */
 public final class CtidSnapshotSource
-        implements Source<ChangeRecord, CtidPartition, CtidEnumeratorState>, ResultTypeQueryable<ChangeRecord> {
+        implements Source<ChangeRecord, CtidPartition, LoadEnumeratorState<CtidPartition>>,
+                ResultTypeQueryable<ChangeRecord> {
     private static final long serialVersionUID = 1L;
 
     private final String pipe;
@@ -64,15 +68,15 @@ public final class CtidSnapshotSource
     }
 
     @Override
-    public SplitEnumerator<CtidPartition, CtidEnumeratorState> createEnumerator(
+    public SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> createEnumerator(
             SplitEnumeratorContext<CtidPartition> context) {
         List<String> ids = tables.stream().map(t -> t.spec().sourceId()).toList();
-        return new CtidSnapshotEnumerator(context, this, new CtidEnumeratorState(ids, List.of(), new HashSet<>(), false));
+        return new CtidSnapshotEnumerator(context, this, LoadEnumeratorState.start(ids));
     }
 
     @Override
-    public SplitEnumerator<CtidPartition, CtidEnumeratorState> restoreEnumerator(
-            SplitEnumeratorContext<CtidPartition> context, CtidEnumeratorState checkpoint) {
+    public SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> restoreEnumerator(
+            SplitEnumeratorContext<CtidPartition> context, LoadEnumeratorState<CtidPartition> checkpoint) {
         return new CtidSnapshotEnumerator(context, this, checkpoint);
     }
 
@@ -82,8 +86,8 @@ public final class CtidSnapshotSource
     }
 
     @Override
-    public SimpleVersionedSerializer<CtidEnumeratorState> getEnumeratorCheckpointSerializer() {
-        return CtidEnumeratorStateSerializer.INSTANCE;
+    public SimpleVersionedSerializer<LoadEnumeratorState<CtidPartition>> getEnumeratorCheckpointSerializer() {
+        return new LoadEnumeratorStateSerializer<>(CtidPartitionSerializer.INSTANCE);
     }
 
     @Override
@@ -122,12 +126,17 @@ public final class CtidSnapshotSource
         return tablesInParallel;
     }
 
-    SnapshotPartitioning partitioning() {
-        return partitioning;
-    }
-
-    int rowsPerPartition() {
-        return rowsPerPartition;
+    /** Plans one table on a connection of its own. */
+    LoadPlanner<CtidPartition> planner() {
+        Map<String, SourceTable> byId = tablesById();
+        PostgresConnections conns = connections;
+        SnapshotPartitioning strategy = partitioning;
+        int rows = rowsPerPartition;
+        return table -> {
+            try (Connection conn = conns.open("snapshot-planner")) {
+                return CtidPartitionPlanner.plan(conn, byId.get(table), strategy, rows);
+            }
+        };
     }
 
     SnapshotExporter exporter() {

@@ -2,12 +2,9 @@ package dev.ferry.operators.postgres;
 
 import org.apache.flink.api.connector.source.SourceEvent;
 
-/** Messages between the snapshot enumerator and its readers. */
+/** Messages between the Postgres snapshot enumerator and its readers, beyond the generic ones (LoadEvents). */
 final class SnapshotEvents {
     private SnapshotEvents() {}
-
-    /** Reader to enumerator: every row of this partition has been emitted. */
-    record PartitionFinished(CtidPartition partition) implements SourceEvent {}
 
     /** Reader to enumerator: send me the snapshot to import. */
     record SnapshotRequest() implements SourceEvent {}

@@ -3,7 +3,9 @@ package dev.ferry.operators.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
-import dev.ferry.operators.postgres.SnapshotEvents.PartitionFinished;
+import dev.ferry.operators.load.LoadEnumeratorState;
+import dev.ferry.operators.load.LoadEnumeratorStateSerializer;
+import dev.ferry.operators.load.LoadEvents.PartitionFinished;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotRequest;
 import dev.ferry.state.spec.PipeSpec;
@@ -63,7 +65,7 @@ class CtidSnapshotEnumeratorTest {
         CtidSnapshotSource source = source(2, 1);
         assertThat(source.readers()).isEqualTo(2);
         try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(4)) {
-            SplitEnumerator<CtidPartition, CtidEnumeratorState> e = source.createEnumerator(ctx);
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
             for (int r = 0; r < 4; r++) {
                 ctx.registerReader(new ReaderInfo(r, "localhost"));
             }
@@ -84,7 +86,7 @@ class CtidSnapshotEnumeratorTest {
             int finishedA = 0;
             while (finishedA < partitionsOfA) {
                 CtidPartition done = out.remove(0);
-                e.handleSourceEvent(0, new PartitionFinished(done));
+                e.handleSourceEvent(0, new PartitionFinished<>(done));
                 finishedA++;
                 e.handleSplitRequest(next++ % 4, "localhost");
                 if (!ctx.getOneTimeCallables().isEmpty()) {
@@ -106,7 +108,7 @@ class CtidSnapshotEnumeratorTest {
     void snapshotGrantIsImportableAndStateRoundTrips() throws Throwable {
         CtidSnapshotSource source = source(2, 2);
         try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(2)) {
-            SplitEnumerator<CtidPartition, CtidEnumeratorState> e = source.createEnumerator(ctx);
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
             ctx.registerReader(new ReaderInfo(0, "localhost"));
             e.start();
             ctx.runNextOneTimeCallable();
@@ -129,16 +131,16 @@ class CtidSnapshotEnumeratorTest {
                 c.rollback();
             }
 
-            CtidEnumeratorState state = e.snapshotState(1);
+            LoadEnumeratorState<CtidPartition> state = e.snapshotState(1);
             CtidPartition handedOut = assignments(ctx).get(0);
             assertThat(state.unfinished()).contains(handedOut.splitId());
             assertThat(state.pending()).doesNotContain(handedOut);
-            assertThat(state.exported()).isTrue();
-            CtidEnumeratorStateSerializer s = CtidEnumeratorStateSerializer.INSTANCE;
+            assertThat(state.pointTaken()).isTrue();
+            LoadEnumeratorStateSerializer<CtidPartition> s = new LoadEnumeratorStateSerializer<>(CtidPartitionSerializer.INSTANCE);
             assertThat(s.deserialize(s.getVersion(), s.serialize(state))).isEqualTo(state);
 
             // A reader failed after the checkpoint: its partition comes back and is handed out again.
-            e.handleSourceEvent(0, new PartitionFinished(handedOut));
+            e.handleSourceEvent(0, new PartitionFinished<>(handedOut));
             e.addSplitsBack(List.of(handedOut), 0);
             e.handleSplitRequest(0, "localhost");
             List<CtidPartition> all = assignments(ctx);
@@ -151,7 +153,7 @@ class CtidSnapshotEnumeratorTest {
     void signalsNoMoreSplitsOnlyWhenEverythingIsHandedOut() throws Throwable {
         CtidSnapshotSource source = source(1, 2);
         try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
-            SplitEnumerator<CtidPartition, CtidEnumeratorState> e = source.createEnumerator(ctx);
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
             ctx.registerReader(new ReaderInfo(0, "localhost"));
             e.start();
             ctx.runNextOneTimeCallable();
@@ -161,7 +163,7 @@ class CtidSnapshotEnumeratorTest {
                 e.handleSplitRequest(0, "localhost");
                 List<CtidPartition> all = assignments(ctx);
                 if (all.size() > handed) {
-                    e.handleSourceEvent(0, new PartitionFinished(all.get(all.size() - 1)));
+                    e.handleSourceEvent(0, new PartitionFinished<>(all.get(all.size() - 1)));
                     handed = all.size();
                 }
                 assertThat(handed).isLessThan(100);

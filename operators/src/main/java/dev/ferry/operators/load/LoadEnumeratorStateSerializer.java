@@ -1,4 +1,4 @@
-package dev.ferry.operators.postgres;
+package dev.ferry.operators.load;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -9,10 +9,16 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
-/** Checkpoint form of {@link CtidEnumeratorState}. */
-public final class CtidEnumeratorStateSerializer implements SimpleVersionedSerializer<CtidEnumeratorState> {
-    public static final CtidEnumeratorStateSerializer INSTANCE = new CtidEnumeratorStateSerializer();
-    private static final int VERSION = 2;
+/** Checkpoint form of {@link LoadEnumeratorState}; partitions in their own codec's form. */
+public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
+        implements SimpleVersionedSerializer<LoadEnumeratorState<P>> {
+    private static final int VERSION = 1;
+
+    private final PartitionCodec<P> codec;
+
+    public LoadEnumeratorStateSerializer(PartitionCodec<P> codec) {
+        this.codec = codec;
+    }
 
     @Override
     public int getVersion() {
@@ -20,42 +26,42 @@ public final class CtidEnumeratorStateSerializer implements SimpleVersionedSeria
     }
 
     @Override
-    public byte[] serialize(CtidEnumeratorState state) throws IOException {
+    public byte[] serialize(LoadEnumeratorState<P> state) throws IOException {
         DataOutputSerializer out = new DataOutputSerializer(256);
         out.writeInt(state.unplannedTables().size());
         for (String t : state.unplannedTables()) {
             out.writeUTF(t);
         }
         out.writeInt(state.pending().size());
-        for (CtidPartition p : state.pending()) {
-            CtidPartitionSerializer.write(p, out);
+        for (P p : state.pending()) {
+            codec.write(p, out);
         }
         out.writeInt(state.unfinished().size());
         for (String id : state.unfinished()) {
             out.writeUTF(id);
         }
-        out.writeBoolean(state.exported());
+        out.writeBoolean(state.pointTaken());
         return out.getCopyOfBuffer();
     }
 
     @Override
-    public CtidEnumeratorState deserialize(int version, byte[] bytes) throws IOException {
+    public LoadEnumeratorState<P> deserialize(int version, byte[] bytes) throws IOException {
         if (version != VERSION) {
-            throw new IOException("unknown snapshot enumerator state version " + version);
+            throw new IOException("unknown initial load state version " + version);
         }
         DataInputDeserializer in = new DataInputDeserializer(bytes);
         List<String> unplanned = new ArrayList<>();
         for (int i = in.readInt(); i > 0; i--) {
             unplanned.add(in.readUTF());
         }
-        List<CtidPartition> pending = new ArrayList<>();
+        List<P> pending = new ArrayList<>();
         for (int i = in.readInt(); i > 0; i--) {
-            pending.add(CtidPartitionSerializer.read(in));
+            pending.add(codec.read(in));
         }
         Set<String> unfinished = new HashSet<>();
         for (int i = in.readInt(); i > 0; i--) {
             unfinished.add(in.readUTF());
         }
-        return new CtidEnumeratorState(unplanned, pending, unfinished, in.readBoolean());
+        return new LoadEnumeratorState<>(unplanned, pending, unfinished, in.readBoolean());
     }
 }

@@ -1,0 +1,11 @@
+package dev.ferry.operators.load;
+
+import org.apache.flink.api.connector.source.SourceEvent;
+
+/** Messages every initial load's readers send their enumerator. */
+public final class LoadEvents {
+    private LoadEvents() {}
+
+    /** Every row of this partition has been emitted. */
+    public record PartitionFinished<P extends LoadPartition>(P partition) implements SourceEvent {}
+}

@@ -1,0 +1,223 @@
+package dev.ferry.operators.load;
+
+import dev.ferry.operators.load.LoadEvents.PartitionFinished;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Schedules an initial load: plans tables into partitions as they become active and hands
+ * partitions to readers. At most {@code tablesInParallel} tables are active (planned, with
+ * partitions not finished) and at most {@code parallelismPerTable} partitions of one table are out
+ * with readers at once, as in ClickPipes. Planning does I/O, so it runs off the coordinator thread.
+ *
+ * <p>Recovery follows Flink's split contract: a reader restores the partitions it held at the last
+ * completed checkpoint (with its position in them), and {@link #addSplitsBack} returns those handed
+ * out after it, finished or not, since their rows may have been lost with the writer's buffer.
+ * Source-specific events go to {@link #handleOtherEvent}.
+ */
+public class PartitionedLoadEnumerator<P extends LoadPartition> implements SplitEnumerator<P, LoadEnumeratorState<P>> {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionedLoadEnumerator.class);
+
+    protected final SplitEnumeratorContext<P> context;
+    protected final String pipe;
+    private final LoadPlanner<P> planner;
+    private final int parallelismPerTable;
+    private final int tablesInParallel;
+
+    private final ArrayDeque<String> unplanned;
+    private final List<P> pending;
+    private final Set<String> unfinished;
+    private final Set<String> planning = new HashSet<>();
+    private final Map<String, Integer> outWithReaders = new HashMap<>();
+    private final LinkedHashSet<Integer> waitingForSplit = new LinkedHashSet<>();
+    private boolean pointTaken;
+
+    public PartitionedLoadEnumerator(SplitEnumeratorContext<P> context, String pipe, LoadPlanner<P> planner,
+            int parallelismPerTable, int tablesInParallel, LoadEnumeratorState<P> state) {
+        this.context = context;
+        this.pipe = pipe;
+        this.planner = planner;
+        this.parallelismPerTable = parallelismPerTable;
+        this.tablesInParallel = tablesInParallel;
+        this.unplanned = new ArrayDeque<>(state.unplannedTables());
+        this.pending = new ArrayList<>(state.pending());
+        this.unfinished = new HashSet<>(state.unfinished());
+        this.pointTaken = state.pointTaken();
+        // Partitions unfinished but not pending were with readers at the checkpoint; readers restore them.
+        Set<String> pendingIds = new HashSet<>();
+        pending.forEach(p -> pendingIds.add(p.splitId()));
+        for (String id : unfinished) {
+            if (!pendingIds.contains(id)) {
+                outWithReaders.merge(tableOf(id), 1, Integer::sum);
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        if (!unfinished.isEmpty() || !unplanned.isEmpty()) {
+            LOG.info("initial load of pipe {}: {} tables to plan, {} partitions left ({} waiting)", pipe,
+                    unplanned.size(), unfinished.size(), pending.size());
+        }
+        planMore();
+    }
+
+    @Override
+    public void handleSplitRequest(int subtaskId, String requesterHostname) {
+        waitingForSplit.add(subtaskId);
+        assign();
+    }
+
+    @Override
+    public void addSplitsBack(List<P> splits, int subtaskId) {
+        for (P p : splits) {
+            if (!isPending(p.splitId())) {
+                pending.add(0, p);
+                if (!unfinished.add(p.splitId())) {
+                    outWithReaders.merge(p.table(), -1, Integer::sum);
+                }
+                LOG.info("reading partition {} again: reader {} failed before a checkpoint covered it",
+                        p.splitId(), subtaskId);
+            }
+        }
+        assign();
+    }
+
+    @Override
+    public void addReader(int subtaskId) {
+        // Readers ask for work themselves.
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public final void handleSourceEvent(int subtaskId, SourceEvent event) {
+        if (event instanceof PartitionFinished<?> f) {
+            P p = (P) f.partition();
+            if (unfinished.remove(p.splitId())) {
+                outWithReaders.merge(p.table(), -1, Integer::sum);
+                LOG.debug("partition {} finished by reader {}", p.splitId(), subtaskId);
+            }
+            if (!tableActive(p.table())) {
+                LOG.info("initial load of {} read completely", p.table());
+            }
+            if (done()) {
+                onLoadDone();
+            }
+            planMore();
+            assign();
+        } else {
+            handleOtherEvent(subtaskId, event);
+        }
+    }
+
+    /** Events of a particular source (e.g. the Postgres readers' snapshot requests). */
+    protected void handleOtherEvent(int subtaskId, SourceEvent event) {
+        throw new IllegalArgumentException("unexpected event " + event);
+    }
+
+    /** Every planned partition is finished and nothing is left to plan. */
+    protected void onLoadDone() {}
+
+    protected final boolean done() {
+        return unfinished.isEmpty() && unplanned.isEmpty() && planning.isEmpty();
+    }
+
+    /** Whether the load's consistent point was taken before (it is taken once per load). */
+    protected final boolean pointTaken() {
+        return pointTaken;
+    }
+
+    protected final void markPointTaken() {
+        pointTaken = true;
+    }
+
+    @Override
+    public LoadEnumeratorState<P> snapshotState(long checkpointId) {
+        return new LoadEnumeratorState<>(new ArrayList<>(unplanned), pending, unfinished, pointTaken);
+    }
+
+    @Override
+    public void close() {}
+
+    private void planMore() {
+        while (!unplanned.isEmpty() && activeTables() < tablesInParallel) {
+            String table = unplanned.poll();
+            planning.add(table);
+            context.callAsync(() -> planner.plan(table), (plan, error) -> {
+                planning.remove(table);
+                if (error != null) {
+                    throw new IllegalStateException("cannot plan the initial load of " + table + ": " + error.getMessage(),
+                            error);
+                }
+                LOG.info("planned {}: {} partitions ({}) in {} ms", table, plan.partitions().size(), plan.basis(),
+                        plan.planningMillis());
+                for (P p : plan.partitions()) {
+                    pending.add(p);
+                    unfinished.add(p.splitId());
+                }
+                assign();
+            });
+        }
+    }
+
+    private void assign() {
+        for (Iterator<Integer> it = waitingForSplit.iterator(); it.hasNext(); ) {
+            int subtask = it.next();
+            if (!context.registeredReaders().containsKey(subtask)) {
+                it.remove();
+                continue;
+            }
+            P next = nextAssignable();
+            if (next != null) {
+                pending.remove(next);
+                outWithReaders.merge(next.table(), 1, Integer::sum);
+                context.assignSplit(next, subtask);
+                it.remove();
+            } else if (pending.isEmpty() && unplanned.isEmpty() && planning.isEmpty()) {
+                context.signalNoMoreSplits(subtask);
+                it.remove();
+            } else {
+                return; // work remains but is held back by the per-table limit or by planning
+            }
+        }
+    }
+
+    private P nextAssignable() {
+        for (P p : pending) {
+            if (outWithReaders.getOrDefault(p.table(), 0) < parallelismPerTable) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private int activeTables() {
+        Set<String> active = new HashSet<>(planning);
+        unfinished.forEach(id -> active.add(tableOf(id)));
+        return active.size();
+    }
+
+    private boolean tableActive(String table) {
+        return unfinished.stream().anyMatch(id -> tableOf(id).equals(table));
+    }
+
+    private boolean isPending(String splitId) {
+        return pending.stream().anyMatch(q -> q.splitId().equals(splitId));
+    }
+
+    private static String tableOf(String splitId) {
+        return splitId.substring(0, splitId.lastIndexOf('#'));
+    }
+}

@@ -1,0 +1,46 @@
+package dev.ferry.operators.load;
+
+import dev.ferry.operators.load.LoadEvents.PartitionFinished;
+import dev.ferry.state.record.ChangeRecord;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+
+/**
+ * The task side of an initial load: asks for partitions one at a time and tells the enumerator when
+ * a partition's rows have all been emitted, so it can hand out the next.
+ *
+ * @param <E> what the split reader produces (a record with its position)
+ * @param <S> a partition's mutable state (its read position)
+ */
+public abstract class PartitionedLoadReader<E, P extends LoadPartition, S>
+        extends SingleThreadMultiplexSourceReaderBase<E, ChangeRecord, P, S> {
+
+    protected PartitionedLoadReader(Supplier<SplitReader<E, P>> splitReader, RecordEmitter<E, ChangeRecord, S> emitter,
+            SourceReaderContext context) {
+        super(splitReader, emitter, new Configuration(), context);
+    }
+
+    /** The partition a state belongs to, as planned. */
+    protected abstract P partitionOf(S state);
+
+    @Override
+    public void start() {
+        if (getNumberOfCurrentlyAssignedSplits() == 0) {
+            context.sendSplitRequest();
+        }
+    }
+
+    @Override
+    protected void onSplitFinished(Map<String, S> finished) {
+        // Runs on the task thread after the partition's last record (its marker) was emitted.
+        for (S state : finished.values()) {
+            context.sendSourceEventToCoordinator(new PartitionFinished<>(partitionOf(state)));
+        }
+        context.sendSplitRequest();
+    }
+}
