@@ -98,14 +98,23 @@ public final class LocalServers {
     }
 
     private static void run(String script, String arg) {
+        runScript(java.util.Map.of(), script, arg);
+    }
+
+    /** Runs one of the project's scripts with extra environment; returns its output, throws on failure. */
+    public static String runScript(java.util.Map<String, String> env, String script, String... args) {
         try {
-            Process p = new ProcessBuilder(projectRoot().resolve(script).toString(), arg)
-                    .redirectErrorStream(true)
-                    .start();
+            List<String> command = new java.util.ArrayList<>();
+            command.add(projectRoot().resolve(script).toString());
+            command.addAll(List.of(args));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            Process p = builder.start();
             String output = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new IllegalStateException(script + " " + arg + " failed:\n" + output);
+                throw new IllegalStateException(script + " " + String.join(" ", args) + " failed:\n" + output);
             }
+            return output;
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + script, e);
         } catch (InterruptedException e) {

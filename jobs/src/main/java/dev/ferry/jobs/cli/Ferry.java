@@ -10,9 +10,24 @@ import picocli.CommandLine.Command;
 @Command(
         name = "ferry",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // --help on every command
         version = "ferry 0.1.0",
         description = "Keeps ClickHouse in step with Postgres and MongoDB.",
-        subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class})
+        subcommands = {
+            RunCommand.class,
+            ValidateCommand.class,
+            PlanCommand.class,
+            ControlCommands.Create.class,
+            ControlCommands.ListPipes.class,
+            ControlCommands.Status.class,
+            ControlCommands.Pause.class,
+            ControlCommands.Resume.class,
+            ControlCommands.Edit.class,
+            ControlCommands.AddTables.class,
+            ControlCommands.RemoveTables.class,
+            ControlCommands.Resync.class,
+            ControlCommands.Delete.class
+        })
 public final class Ferry implements Runnable {
     /** Exit code for input the user must fix (spec, connection, missing table). */
     public static final int BAD_INPUT = 2;
@@ -37,7 +52,8 @@ public final class Ferry implements Runnable {
         CommandLine cli = new CommandLine(new Ferry()).setOut(out).setErr(err).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter stderr = commandLine.getErr();
-            if (e instanceof PipeSpecException || e instanceof PipeSetupException) {
+            if (e instanceof PipeSpecException || e instanceof PipeSetupException
+                    || e instanceof dev.ferry.state.lifecycle.IllegalTransitionException) {
                 stderr.println("ferry: " + e.getMessage());
                 stderr.flush();
                 return BAD_INPUT;

@@ -2,12 +2,11 @@ package dev.ferry.jobs.cli;
 
 import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeEnvironment;
+import dev.ferry.jobs.PipeRuns;
+import dev.ferry.jobs.PipeSource;
 import dev.ferry.jobs.local.EmbeddedFlink;
-import dev.ferry.jobs.postgres.PostgresPipeJob;
-import dev.ferry.jobs.postgres.PostgresPipeSetup;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.lifecycle.PipeTransitions;
 import dev.ferry.state.spec.DestinationOptions;
@@ -15,7 +14,6 @@ import dev.ferry.state.spec.PipeSpec;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -43,11 +41,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PipeSpec pipe = SpecFiles.read(spec);
-        List<SourceTable> tables = PostgresPipeSetup.run(pipe);
-
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, pipe);
-        int slots = PostgresPipeJob.build(env, pipe, tables);
+        int slots = PipeSource.of(pipe).build(env, pipe, PipeRuns.first(pipe), true);
 
         ClickHouseConnections destination = new ClickHouseConnections(pipe.destination());
         try (EmbeddedFlink flink = EmbeddedFlink.start(slots, webUiPort);

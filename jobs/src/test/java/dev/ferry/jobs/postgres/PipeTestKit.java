@@ -2,9 +2,11 @@ package dev.ferry.jobs.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.jobs.PipeRuns;
+import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
@@ -43,25 +45,21 @@ final class PipeTestKit {
         return PipeSpecParser.parse(yaml, Map.of());
     }
 
+    static PipeRun firstRun(PipeSpec spec, List<SourceTable> tables) {
+        return PipeRuns.first(spec);
+    }
+
     /** Sets the pipe up and submits its job to the test cluster. */
     static JobClient start(PipeSpec spec, List<SourceTable> tables) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables);
+        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
         return env.executeAsync(spec.name());
     }
 
     static void awaitState(ClickHouseTestDatabase ch, String pipe, PipeState state, Duration timeout)
             throws InterruptedException {
-        ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
-        long deadline = System.currentTimeMillis() + timeout.toMillis();
-        while (System.currentTimeMillis() < deadline) {
-            if (status.lastState(pipe).filter(s -> s == state).isPresent()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        assertThat(status.lastState(pipe)).as("state of " + pipe).contains(state);
+        new FerryCli(ch).awaitState(pipe, state, timeout);
     }
 
     /** Polls until the destination equals the source: changes take a sync interval or two to land. */

@@ -175,7 +175,7 @@ class PostgresLoadTest {
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables);
+        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
         JobClient job = env.executeAsync("load_fail");
 
         ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
@@ -260,7 +260,7 @@ class PostgresLoadTest {
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables);
+        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
         env.execute(spec.name());
         return tables;
     }

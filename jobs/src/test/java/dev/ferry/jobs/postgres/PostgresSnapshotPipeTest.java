@@ -70,7 +70,7 @@ class PostgresSnapshotPipeTest {
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables);
+        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
         env.execute("snap_small");
 
         try (Connection c = pg.connect()) {

@@ -5,9 +5,13 @@ import dev.ferry.state.record.DurableProgress;
 import dev.ferry.state.schema.TableSchema;
 import java.util.List;
 
-/** Rows of one table waiting to be written, already encoded as RowBinary. */
+/**
+ * Rows of one table waiting to be written, already encoded as RowBinary, with the tables they go to:
+ * the table's target, and during a resync its copy too.
+ */
 final class TableBuffer {
     private final TableSchema schema;
+    private final List<String> copies;
     private final List<String> columns;
     private final RowBinaryEncoder encoder;
     private final RowBinaryBuffer rows = new RowBinaryBuffer(1 << 16);
@@ -16,9 +20,11 @@ final class TableBuffer {
     /** Rows by kind (snapshot, insert, update, delete) and the highest change version buffered. */
     private final long[] kinds = new long[4];
     private long maxVersion;
+    private long newestSourceMillis;
 
-    TableBuffer(TableSchema schema) {
+    TableBuffer(TableSchema schema, List<String> copies) {
         this.schema = schema;
+        this.copies = new java.util.ArrayList<>(copies);
         this.columns = ClickHouseTableDdl.insertColumns(schema);
         this.encoder = new RowBinaryEncoder(schema);
     }
@@ -32,6 +38,7 @@ final class TableBuffer {
         if (record.kind() != ChangeRecord.Kind.SNAPSHOT && Long.compareUnsigned(record.version(), maxVersion) > 0) {
             maxVersion = record.version();
         }
+        newestSourceMillis = Math.max(newestSourceMillis, record.sourceMillis());
     }
 
     /** Accounts the buffered rows as written. */
@@ -41,6 +48,11 @@ final class TableBuffer {
 
     TableSchema schema() {
         return schema;
+    }
+
+    /** Other tables that receive the same rows (a resync copy); one is dropped once the copy is swapped in. */
+    List<String> copies() {
+        return copies;
     }
 
     List<String> columns() {
@@ -59,6 +71,11 @@ final class TableBuffer {
         return rows.size();
     }
 
+    /** Source commit time of the newest buffered change; 0 when only initial-load rows are buffered. */
+    long newestSourceMillis() {
+        return newestSourceMillis;
+    }
+
     long firstRowAtMillis() {
         return firstRowAtMillis;
     }
@@ -68,5 +85,6 @@ final class TableBuffer {
         count = 0;
         java.util.Arrays.fill(kinds, 0);
         maxVersion = 0;
+        newestSourceMillis = 0;
     }
 }

@@ -2,16 +2,22 @@ package dev.ferry.operators.lifecycle;
 
 import com.clickhouse.client.api.Client;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.state.lifecycle.PipeProgress;
 import dev.ferry.state.lifecycle.PipeProgressSerializer;
+import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.lifecycle.TableProgress;
 import dev.ferry.state.record.DurableProgress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -22,9 +28,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Folds the writers' durable progress into the pipe's lifecycle state (parallelism 1). The state is
- * checkpointed, so a savepoint carries it; it is published as the {@code pipeState} gauge and as rows
- * in the ClickHouse status tables. When every table's initial load is durable it moves the pipe from
- * Snapshot to Running, or to Completed for snapshot-only pipes.
+ * checkpointed, so a savepoint carries it; it is published as metrics (see registerMetrics) and as rows
+ * in the ClickHouse status tables. When the run's initial load is durable it moves the pipe from
+ * Snapshot to Running (Completed for snapshot-only pipes), and from Resync the same way once it has
+ * swapped the resync copies in.
+ *
+ * <p>Transitions made while no job runs (Pausing, Paused, Modifying, and the move into a new run's
+ * starting state) are the control plane's; this operator records the first run's Setup -> start and
+ * the moves that data makes.
  */
 public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         implements OneInputStreamOperator<DurableProgress, Void> {
@@ -36,8 +47,9 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     private final ClickHouseConnections destination;
     private final String statusDatabase;
     private final List<String> tables;
-    private final PipeState initialState;
-    private final PipeState afterSnapshot;
+    private final PipeRun run;
+    private final Map<String, String> targets;
+    private final PipeState afterLoad;
 
     private transient ListState<byte[]> stored;
     private transient PipeProgress progress;
@@ -48,17 +60,19 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     private transient boolean unpublished;
 
     /**
-     * @param initialState where a fresh pipe starts (Snapshot, or Running for CDC-only pipes)
-     * @param afterSnapshot where the pipe goes when its initial load is durable (Running or Completed)
+     * @param tables every source table of the pipe
+     * @param targets destination table of each source table (resync copies are swapped in by name)
+     * @param afterLoad where the pipe goes when the run's load is durable (Running, or Completed)
      */
     public PipeLifecycleOperator(String pipe, ClickHouseConnections destination, String statusDatabase,
-            List<String> tables, PipeState initialState, PipeState afterSnapshot) {
+            List<String> tables, Map<String, String> targets, PipeRun run, PipeState afterLoad) {
         this.pipe = pipe;
         this.destination = destination;
         this.statusDatabase = statusDatabase;
         this.tables = new ArrayList<>(tables);
-        this.initialState = initialState;
-        this.afterSnapshot = afterSnapshot;
+        this.targets = new HashMap<>(targets);
+        this.run = run;
+        this.afterLoad = afterLoad;
     }
 
     @Override
@@ -81,14 +95,15 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         super.open();
         client = destination.open();
         status = new ClickHouseStatusTables(client, statusDatabase);
-        getMetricGroup().gauge("pipeState", () -> progress.state().code());
-        if (!restored) {
-            // A restart before the first checkpoint starts over; the status table already shows the move.
-            boolean recorded = status.lastState(pipe).filter(s -> s == initialState).isPresent();
-            progress.moveTo(initialState, "");
-            if (!recorded) {
-                status.recordState(pipe, PipeState.SETUP, initialState, "");
-                LOG.info("pipe {}: {} -> {}", pipe, PipeState.SETUP.label(), initialState.label());
+        registerMetrics();
+        PipeState before = progress.state();
+        progress.beginGeneration(run);
+        if (before == PipeState.SETUP && run.generation() == 1) {
+            // The first run's start. A restart before the first checkpoint starts over: record it once.
+            PipeState start = progress.state();
+            if (status.lastState(pipe).filter(s -> s == start).isEmpty()) {
+                status.recordState(pipe, PipeState.SETUP, start, "");
+                LOG.info("pipe {}: {} -> {}", pipe, PipeState.SETUP.label(), start.label());
             }
         }
         LOG.info("pipe {} is {}{}", pipe, progress.state().label(), restored ? " (restored)" : "");
@@ -131,11 +146,42 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         return progress.state();
     }
 
+    /**
+     * Gauges of what is durable in ClickHouse, from checkpointed state (so they survive restarts), in the
+     * groups {@code pipe=<name>} and {@code pipe=<name>,table=<source table>}. The state is a number:
+     * {@link PipeState#code()}.
+     */
+    private void registerMetrics() {
+        MetricGroup pipeGroup = getMetricGroup().addGroup("pipe", pipe);
+        pipeGroup.gauge("state", () -> progress.state().code());
+        pipeGroup.gauge("generation", () -> run.generation());
+        for (String table : tables) {
+            MetricGroup t = pipeGroup.addGroup("table", table);
+            t.gauge("partitionsDone", () -> table(table).unitsDone().size());
+            t.gauge("partitionsTotal", () -> table(table).unitsTotal());
+            t.gauge("rowsSnapshotted", () -> table(table).snapshotRows());
+            t.gauge("inserts", () -> table(table).inserts());
+            t.gauge("updates", () -> table(table).updates());
+            t.gauge("deletes", () -> table(table).deletes());
+            t.gauge("changesApplied", () -> table(table).changes());
+            t.gauge("batches", () -> table(table).batches());
+        }
+    }
+
+    private TableProgress table(String table) {
+        return progress.tables().getOrDefault(table, TableProgress.empty(table));
+    }
+
     private void advance() {
-        if ((progress.state() == PipeState.SNAPSHOT || progress.state() == PipeState.RESYNC)
-                && progress.snapshotDone(tables)) {
+        PipeState state = progress.state();
+        if ((state == PipeState.SNAPSHOT || state == PipeState.RESYNC) && progress.snapshotDone(run.loadTables())) {
             publishProgress();
-            transition(afterSnapshot, "initial load of " + tables.size() + " tables done");
+            for (String table : run.resyncTables()) {
+                ClickHouseResync.swapIn(client, destination.layout(client), targets.get(table), run.generation());
+                LOG.info("pipe {}: resync copy of {} swapped in", pipe, table);
+            }
+            transition(afterLoad, (state == PipeState.RESYNC ? "resync" : "initial load") + " of "
+                    + run.loadTables().size() + " tables done");
         }
     }
 

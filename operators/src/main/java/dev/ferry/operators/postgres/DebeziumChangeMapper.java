@@ -70,15 +70,18 @@ public final class DebeziumChangeMapper implements DebeziumDeserializationSchema
             return;
         }
         long version = ChangeVersions.change(source.getInt64("lsn"));
+        Long committed = source.getInt64("ts_ms");
+        long at = committed == null ? 0L : committed;
         switch (value.getString("op")) {
-            case "c", "r" -> emit(table, ChangeRecord.Kind.INSERT, version, value.getStruct("after"), out);
-            case "u" -> emit(table, ChangeRecord.Kind.UPDATE, version, value.getStruct("after"), out);
-            case "d" -> emit(table, ChangeRecord.Kind.DELETE, version, value.getStruct("before"), out);
+            case "c", "r" -> emit(table, ChangeRecord.Kind.INSERT, version, at, value.getStruct("after"), out);
+            case "u" -> emit(table, ChangeRecord.Kind.UPDATE, version, at, value.getStruct("after"), out);
+            case "d" -> emit(table, ChangeRecord.Kind.DELETE, version, at, value.getStruct("before"), out);
             default -> LOG.warn("ignoring {} event on {} (TRUNCATE is not replicated)", value.getString("op"), table);
         }
     }
 
-    private void emit(String table, ChangeRecord.Kind kind, long version, Struct row, Collector<ChangeRecord> out)
+    private void emit(String table, ChangeRecord.Kind kind, long version, long sourceMillis, Struct row,
+            Collector<ChangeRecord> out)
             throws Exception {
         TableSchema schema = follow(table, row.schema(), out);
         List<ColumnSchema> columns = schema.columns();
@@ -97,7 +100,7 @@ public final class DebeziumChangeMapper implements DebeziumDeserializationSchema
                         + " REPLICA IDENTITY FULL, then resync the table", e);
             }
         }
-        out.collect(ChangeRecord.row(table, kind, version, values));
+        out.collect(ChangeRecord.change(table, kind, version, sourceMillis, values));
     }
 
     /** The schema rows of {@code table} follow now; emits a marker first if it changed. */

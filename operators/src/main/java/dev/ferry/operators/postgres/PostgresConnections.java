@@ -5,7 +5,6 @@ import dev.ferry.state.spec.OptionValues;
 import dev.ferry.state.spec.SourceOptions;
 import java.io.Serializable;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Properties;
@@ -16,6 +15,7 @@ import org.postgresql.PGProperty;
  * {@code application_name} ({@code ferry:<pipe>:<role>}) so it can be told apart in pg_stat_activity.
  */
 public final class PostgresConnections implements Serializable {
+    private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
     private static final long serialVersionUID = 1L;
 
     private final String pipe;
@@ -57,12 +57,12 @@ public final class PostgresConnections implements Serializable {
 
     /** A plain connection, autocommit on. */
     public Connection open(String role) throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(), properties(role, false));
+        return connect(properties(role, false));
     }
 
     /** A connection tuned for bulk reads: binary transfer from the first execution. */
     public Connection openForBulkRead(String role) throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(), properties(role, true));
+        return connect(properties(role, true));
     }
 
     /** A walsender connection (replication=database), for slot commands. */
@@ -71,7 +71,34 @@ public final class PostgresConnections implements Serializable {
         PGProperty.REPLICATION.set(p, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-        return DriverManager.getConnection(jdbcUrl(), p);
+        return connect(p);
+    }
+
+    /**
+     * pgjdbc registers itself with DriverManager when its class loads, and DriverManager then holds a
+     * job's class loader for the life of the Flink JVM: every pipe started on a session cluster would
+     * leak its classes (the JobManager ran out of metaspace after about twenty). Nothing in a pipe uses
+     * DriverManager (Debezium also instantiates the driver), so a job's own copy is deregistered. The
+     * application class loader (CLI, tests) keeps it.
+     */
+    private static void releaseDriverManager() throws SQLException {
+        if (PostgresConnections.class.getClassLoader() != ClassLoader.getSystemClassLoader()
+                && org.postgresql.Driver.isRegistered()) {
+            org.postgresql.Driver.deregister();
+        }
+    }
+
+    /**
+     * Through pgjdbc's driver directly, not DriverManager: on a Flink cluster each job jar has its own
+     * class loader, and DriverManager only hands out the driver the first job's loader registered.
+     */
+    private Connection connect(Properties p) throws SQLException {
+        releaseDriverManager();
+        Connection c = DRIVER.connect(jdbcUrl(), p);
+        if (c == null) {
+            throw new SQLException("pgjdbc does not accept " + jdbcUrl());
+        }
+        return c;
     }
 
     /** Opens a plain connection or throws a one-line {@link PipeSetupException}. */

@@ -24,13 +24,19 @@ final class SlotGuardedSource<T, S extends SourceSplit, E>
     private final TypeInformation<T> producedType;
     private final PostgresConnections connections;
     private final String slot;
+    private final boolean slotExisted;
 
+    /**
+     * @param slotExisted the slot existed when the job was built: if it is missing at start, it was
+     *     dropped (otherwise this run's initial load is about to create it)
+     */
     SlotGuardedSource(Source<T, S, E> delegate, TypeInformation<T> producedType, PostgresConnections connections,
-            String slot) {
+            String slot, boolean slotExisted) {
         this.delegate = delegate;
         this.producedType = producedType;
         this.connections = connections;
         this.slot = slot;
+        this.slotExisted = slotExisted;
     }
 
     @Override
@@ -40,14 +46,14 @@ final class SlotGuardedSource<T, S extends SourceSplit, E>
 
     @Override
     public SplitEnumerator<S, SlotGuardState<E>> createEnumerator(SplitEnumeratorContext<S> context) throws Exception {
-        return new SlotGuardedEnumerator<>(context, delegate.createEnumerator(context), connections, slot, false);
+        return new SlotGuardedEnumerator<>(context, delegate.createEnumerator(context), connections, slot, slotExisted);
     }
 
     @Override
     public SplitEnumerator<S, SlotGuardState<E>> restoreEnumerator(
             SplitEnumeratorContext<S> context, SlotGuardState<E> checkpoint) throws Exception {
         return new SlotGuardedEnumerator<>(context, delegate.restoreEnumerator(context, checkpoint.delegate()),
-                connections, slot, checkpoint.slotSeen());
+                connections, slot, slotExisted || checkpoint.slotSeen());
     }
 
     @Override

@@ -4,6 +4,9 @@ import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.operators.PipeSetupException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -52,11 +55,20 @@ public final class WalChangeSource {
                 .debeziumProperties(debezium)
                 .deserializer(new DebeziumChangeMapper(connections, tables))
                 .build();
-        return guard(cdc, connections, spec.replicationSlotName());
+        return guard(cdc, connections, spec.replicationSlotName(), slotExists(connections, spec.replicationSlotName()));
     }
 
     private static <S extends org.apache.flink.api.connector.source.SourceSplit, E> Source<ChangeRecord, S, ?> guard(
-            Source<ChangeRecord, S, E> cdc, PostgresConnections connections, String slot) {
-        return new SlotGuardedSource<>(cdc, RecordTypeInfo.CHANGE_RECORD, connections, slot);
+            Source<ChangeRecord, S, E> cdc, PostgresConnections connections, String slot, boolean slotExists) {
+        return new SlotGuardedSource<>(cdc, RecordTypeInfo.CHANGE_RECORD, connections, slot, slotExists);
+    }
+
+    private static boolean slotExists(PostgresConnections connections, String slot) {
+        try (Connection conn = connections.openChecked("setup")) {
+            return SlotManager.slot(conn, slot).isPresent();
+        } catch (SQLException e) {
+            throw new PipeSetupException("reading replication slot " + slot + " from " + connections.describe()
+                    + " failed: " + PipeSetupException.firstLine(e), e);
+        }
     }
 }

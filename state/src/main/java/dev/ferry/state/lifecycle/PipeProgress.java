@@ -17,6 +17,7 @@ import java.util.Set;
 public final class PipeProgress {
     private PipeState state;
     private String reason;
+    private int generation;
     private final Map<String, TableProgress> tables = new LinkedHashMap<>();
 
     public PipeProgress(PipeState state, String reason, List<String> tables) {
@@ -33,6 +34,29 @@ public final class PipeProgress {
 
     public String reason() {
         return reason;
+    }
+
+    /** The initial-load generation this progress counts. */
+    public int generation() {
+        return generation;
+    }
+
+    /**
+     * Starts a run of a newer generation: its tables' load progress starts over, and the pipe takes
+     * the state the control plane moved it to while the job was stopped (Snapshot, Resync, Running).
+     */
+    public void beginGeneration(PipeRun run) {
+        if (run.generation() <= generation) {
+            return;
+        }
+        generation = run.generation();
+        for (String t : run.loadTables()) {
+            TableProgress old = tables.getOrDefault(t, TableProgress.empty(t));
+            tables.put(t, new TableProgress(t, 0, Set.of(), 0, old.inserts(), old.updates(), old.deletes(),
+                    old.batches(), old.maxVersion()));
+        }
+        state = run.startState();
+        reason = "";
     }
 
     public Map<String, TableProgress> tables() {
@@ -88,9 +112,11 @@ public final class PipeProgress {
         return new ArrayList<>(tables.values());
     }
 
-    void restore(PipeState restoredState, String restoredReason, List<TableProgress> restoredTables) {
+    void restore(PipeState restoredState, String restoredReason, int restoredGeneration,
+            List<TableProgress> restoredTables) {
         state = restoredState;
         reason = restoredReason;
+        generation = restoredGeneration;
         tables.clear();
         restoredTables.forEach(t -> tables.put(t.table(), t));
     }

@@ -12,7 +12,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /** Checkpoint form of {@link PipeProgress}. */
 public final class PipeProgressSerializer implements SimpleVersionedSerializer<PipeProgress> {
     public static final PipeProgressSerializer INSTANCE = new PipeProgressSerializer();
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     @Override
     public int getVersion() {
@@ -24,6 +24,7 @@ public final class PipeProgressSerializer implements SimpleVersionedSerializer<P
         DataOutputSerializer out = new DataOutputSerializer(256);
         out.writeUTF(p.state().name());
         out.writeUTF(p.reason());
+        out.writeInt(p.generation());
         out.writeInt(p.tables().size());
         for (TableProgress t : p.tables().values()) {
             out.writeUTF(t.table());
@@ -50,6 +51,7 @@ public final class PipeProgressSerializer implements SimpleVersionedSerializer<P
         DataInputDeserializer in = new DataInputDeserializer(bytes);
         PipeState state = PipeState.valueOf(in.readUTF());
         String reason = in.readUTF();
+        int generation = in.readInt();
         List<TableProgress> tables = new ArrayList<>();
         for (int n = in.readInt(); n > 0; n--) {
             String table = in.readUTF();
@@ -62,7 +64,7 @@ public final class PipeProgressSerializer implements SimpleVersionedSerializer<P
                     in.readLong(), in.readLong()));
         }
         PipeProgress p = new PipeProgress(state, reason, List.of());
-        p.restore(state, reason, tables);
+        p.restore(state, reason, generation, tables);
         return p;
     }
 }

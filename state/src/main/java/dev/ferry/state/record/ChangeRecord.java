@@ -27,26 +27,34 @@ public final class ChangeRecord {
     private final String table;
     private final Kind kind;
     private final long version;
+    private final long sourceMillis;
     private final Object[] values;
     private final Marker marker;
 
-    private ChangeRecord(String table, Kind kind, long version, Object[] values, Marker marker) {
+    private ChangeRecord(String table, Kind kind, long version, long sourceMillis, Object[] values, Marker marker) {
         this.table = Objects.requireNonNull(table, "table");
         this.kind = kind;
         this.version = version;
+        this.sourceMillis = sourceMillis;
         this.values = values;
         this.marker = marker;
     }
 
+    /** A row read by an initial load, or a change whose source time is unknown. */
     public static ChangeRecord row(String table, Kind kind, long version, Object[] values) {
+        return change(table, kind, version, 0L, values);
+    }
+
+    /** A row change committed at the source at {@code sourceMillis} (epoch ms; 0 if unknown). */
+    public static ChangeRecord change(String table, Kind kind, long version, long sourceMillis, Object[] values) {
         if (kind == Kind.MARKER) {
             throw new IllegalArgumentException("use ChangeRecord.marker for markers");
         }
-        return new ChangeRecord(table, kind, version, Objects.requireNonNull(values, "values"), null);
+        return new ChangeRecord(table, kind, version, sourceMillis, Objects.requireNonNull(values, "values"), null);
     }
 
     public static ChangeRecord marker(String table, Marker marker) {
-        return new ChangeRecord(table, Kind.MARKER, 0L, null, Objects.requireNonNull(marker, "marker"));
+        return new ChangeRecord(table, Kind.MARKER, 0L, 0L, null, Objects.requireNonNull(marker, "marker"));
     }
 
     public String table() {
@@ -59,6 +67,11 @@ public final class ChangeRecord {
 
     public long version() {
         return version;
+    }
+
+    /** When the change was committed at the source (epoch ms), for replication lag; 0 if unknown. */
+    public long sourceMillis() {
+        return sourceMillis;
     }
 
     /** The row's values; null for markers. Not copied: do not modify. */
@@ -80,6 +93,7 @@ public final class ChangeRecord {
                 && table.equals(r.table)
                 && kind == r.kind
                 && version == r.version
+                && sourceMillis == r.sourceMillis
                 && Arrays.deepEquals(values, r.values)
                 && Objects.equals(marker, r.marker);
     }

@@ -40,7 +40,7 @@ public final class ChangeRecordSerializer extends TypeSerializer<ChangeRecord> {
         for (int i = 0; i < values.length; i++) {
             copy[i] = ValueCodec.copy(values[i]);
         }
-        return ChangeRecord.row(from.table(), from.kind(), from.version(), copy);
+        return ChangeRecord.change(from.table(), from.kind(), from.version(), from.sourceMillis(), copy);
     }
 
     @Override
@@ -62,6 +62,7 @@ public final class ChangeRecordSerializer extends TypeSerializer<ChangeRecord> {
             return;
         }
         out.writeLong(record.version());
+        out.writeLong(record.sourceMillis());
         Object[] values = record.values();
         out.writeInt(values.length);
         for (Object v : values) {
@@ -77,11 +78,12 @@ public final class ChangeRecordSerializer extends TypeSerializer<ChangeRecord> {
             return ChangeRecord.marker(table, MarkerCodec.read(in));
         }
         long version = in.readLong();
+        long sourceMillis = in.readLong();
         Object[] values = new Object[in.readInt()];
         for (int i = 0; i < values.length; i++) {
             values[i] = ValueCodec.read(in);
         }
-        return ChangeRecord.row(table, kind, version, values);
+        return ChangeRecord.change(table, kind, version, sourceMillis, values);
     }
 
     @Override

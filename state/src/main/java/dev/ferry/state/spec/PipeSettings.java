@@ -56,6 +56,11 @@ public final class PipeSettings {
             "replication_slot_name", null, "[a-z0-9_]{1,63}", "a valid slot name ([a-z0-9_], at most 63)",
             "Postgres logical replication slot; default ferry_<pipe name>.");
 
+    /** The setting with this YAML key, if there is one. */
+    public static java.util.Optional<PipeOption<?>> find(String key) {
+        return ALL.stream().filter(o -> o.key().equals(key)).findFirst();
+    }
+
     public static final List<PipeOption<?>> ALL = List.of(
             REPLICATION_MODE,
             SNAPSHOT_NUM_ROWS_PER_PARTITION,

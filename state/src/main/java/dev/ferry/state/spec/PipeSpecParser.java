@@ -192,6 +192,11 @@ public final class PipeSpecParser {
         return tables;
     }
 
+    /** The source id a table name on a command line means ({@code Public.Orders} is {@code public.orders}). */
+    public static String sourceId(String text, SourceKind kind) {
+        return kind == SourceKind.MONGODB ? text : postgresTable(text, null).sourceId();
+    }
+
     /** Parses {@code schema.table} with SQL identifier rules; the schema defaults to public. */
     static TableSpec postgresTable(String text, String target) {
         List<String> parts = PostgresIdentifiers.split(text);

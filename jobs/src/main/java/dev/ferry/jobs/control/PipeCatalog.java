@@ -1,0 +1,100 @@
+package dev.ferry.jobs.control;
+
+import static dev.ferry.operators.clickhouse.ClickHouseSql.qualified;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
+import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
+import dev.ferry.state.lifecycle.PipeRun;
+import dev.ferry.state.spec.PipeSpecDocument;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipe catalog: a ClickHouse table ({@code <database>.pipes}) that survives CLI restarts and is
+ * shared by everyone operating the same pipes; each change is a new row (ReplacingMergeTree on
+ * {@code updated_at}), so it is also a history. The pipes' state history is in their status tables.
+ */
+public final class PipeCatalog {
+    public static final String PIPES = "pipes";
+
+    private final Client client;
+    private final String database;
+
+    public PipeCatalog(Client client, String database) {
+        this.client = client;
+        this.database = database;
+    }
+
+    public Client client() {
+        return client;
+    }
+
+    public void create() {
+        ClickHouseConnections.execute(client, ClickHouseTableDdl.createDatabase(database));
+        ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, PIPES) + """
+                 (
+                  name String,
+                  spec String,
+                  flink_url String,
+                  job_id String,
+                  savepoint String,
+                  run String,
+                  deleted UInt8,
+                  updated_at DateTime64(3, 'UTC')
+                ) ENGINE = ReplacingMergeTree(updated_at, deleted) ORDER BY name""");
+    }
+
+    public Optional<PipeEntry> get(String name) {
+        List<PipeEntry> found = query(" AND name = {name:String}", Map.of("name", name));
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    public List<PipeEntry> list() {
+        return query("", Map.of());
+    }
+
+    public void put(PipeEntry e) {
+        write(e, false);
+    }
+
+    public void delete(PipeEntry e) {
+        write(e, true);
+    }
+
+    private List<PipeEntry> query(String where, Map<String, Object> params) {
+        List<PipeEntry> out = new ArrayList<>();
+        for (GenericRecord r : client.queryAll("SELECT name, spec, flink_url, job_id, savepoint, run FROM "
+                + qualified(database, PIPES) + " FINAL WHERE deleted = 0" + where + " ORDER BY name", params)) {
+            out.add(new PipeEntry(r.getString(1), new PipeSpecDocument(r.getString(2)), r.getString(3), r.getString(4),
+                    r.getString(5), PipeRun.fromJson(r.getString(6))));
+        }
+        return out;
+    }
+
+    private void write(PipeEntry e, boolean deleted) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("name", e.name());
+        p.put("spec", e.spec().text());
+        p.put("flink", e.flinkUrl());
+        p.put("job", e.jobId());
+        p.put("savepoint", e.savepoint());
+        p.put("run", e.run().toJson());
+        p.put("deleted", deleted ? 1 : 0);
+        p.put("at", Instant.now().toEpochMilli());
+        try {
+            client.query("INSERT INTO " + qualified(database, PIPES) + " SELECT {name:String}, {spec:String},"
+                    + " {flink:String}, {job:String}, {savepoint:String}, {run:String}, {deleted:UInt8},"
+                    + " fromUnixTimestamp64Milli({at:Int64}, 'UTC')", p).get(1, TimeUnit.MINUTES).close();
+        } catch (Exception ex) {
+            throw new IllegalStateException("writing the pipe catalog failed: "
+                    + ex.getMessage(), ex);
+        }
+    }
+}

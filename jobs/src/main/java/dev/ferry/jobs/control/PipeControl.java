@@ -1,0 +1,422 @@
+package dev.ferry.jobs.control;
+
+import com.clickhouse.client.api.Client;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.jobs.PipeJobMain;
+import dev.ferry.jobs.PipeRuns;
+import dev.ferry.jobs.PipeSource;
+import dev.ferry.operators.PipeSetupException;
+import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
+import dev.ferry.operators.clickhouse.ClickHouseResync;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
+import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
+import dev.ferry.state.lifecycle.PipeRun;
+import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.lifecycle.PipeTransitions;
+import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationOptions;
+import dev.ferry.state.spec.PipeOption;
+import dev.ferry.state.spec.PipeSettings;
+import dev.ferry.state.spec.PipeSettings.ReplicationMode;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.PipeSpecDocument;
+import dev.ferry.state.spec.PipeSpecParser;
+import dev.ferry.state.spec.TableSpec;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The pipe operations of the {@code ferry} CLI on a Flink cluster. Each checks the transition table
+ * before it changes anything, so a refused operation leaves the pipe as it was. The control plane
+ * records the transitions made while no job runs (Pausing, Paused, Modifying, and into a new run's
+ * state); the job records those its data makes (see PipeLifecycleOperator).
+ */
+public final class PipeControl {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PipeControl.class);
+    private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
+    private static final int SAVEPOINT_ATTEMPTS = 3;
+    private static final Set<PipeState> ACTIVE = Set.of(PipeState.SNAPSHOT, PipeState.RUNNING, PipeState.RESYNC);
+
+    private final PipeCatalog catalog;
+    private final Map<String, String> env;
+
+    public PipeControl(PipeCatalog catalog, Map<String, String> env) {
+        this.catalog = catalog;
+        this.env = env;
+    }
+
+    /** Sets a pipe up and starts it on the cluster at {@code flinkUrl}. */
+    public PipeEntry create(PipeSpecDocument doc, String flinkUrl) throws IOException {
+        PipeSpec spec = doc.parse(env);
+        Optional<PipeEntry> existing = catalog.get(spec.name());
+        if (existing.isPresent()) {
+            throw new PipeSetupException("pipe " + spec.name() + " exists (" + state(spec).label()
+                    + "); delete it first");
+        }
+        FlinkRestClient flink = new FlinkRestClient(flinkUrl);
+        flink.checkReachable();
+        PipeSource.of(spec).prepare(spec, true);
+        PipeRun run = PipeRuns.first(spec);
+        PipeEntry entry = new PipeEntry(spec.name(), doc, flink.url(), "", "", run);
+        catalog.put(entry);
+        return start(entry, spec, null);
+    }
+
+    /** Stops the pipe's job with a savepoint: Running|Snapshot|Resync -> Pausing -> Paused. */
+    public PipeEntry pause(String name) throws IOException, InterruptedException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        PipeState before = reconcile(e, spec);
+        require(name, before, PipeState.PAUSING, "paused");
+        record(spec, before, PipeState.PAUSING, "");
+        String savepoint;
+        try {
+            savepoint = stopWithSavepoint(flink(e), e.jobId());
+        } catch (IOException failure) {
+            record(spec, PipeState.PAUSING, before, "pause failed: " + failure.getMessage());
+            throw new PipeSetupException("pausing " + name + " failed: " + failure.getMessage(), failure);
+        }
+        PipeEntry paused = e.withSavepoint(savepoint);
+        catalog.put(paused);
+        record(spec, PipeState.PAUSING, PipeState.PAUSED, "savepoint " + savepoint);
+        return paused;
+    }
+
+    /** Starts the pipe again from its savepoint, in the phase it was paused in. */
+    public PipeEntry resume(String name) throws IOException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        PipeState now = reconcile(e, spec);
+        if (now != PipeState.PAUSED) {
+            throw new PipeSetupException("pipe " + name + " is " + now.label() + "; only a Paused pipe can be resumed");
+        }
+        PipeState target = pausedFrom(spec);
+        PipeTransitions.check(now, target);
+        return start(e, spec, e.savepoint(), now, target);
+    }
+
+    /** Changes sync settings of a paused pipe; snapshot settings are fixed at creation. */
+    public PipeEntry edit(String name, Map<String, String> settings) throws IOException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        PipeState now = reconcile(e, spec);
+        if (now != PipeState.PAUSED) {
+            throw new PipeSetupException("pipe " + name + " is " + now.label() + "; settings can be edited only while"
+                    + " it is Paused (ferry pause " + name + ")");
+        }
+        PipeSpecDocument doc = e.spec();
+        for (Map.Entry<String, String> s : settings.entrySet()) {
+            PipeOption<?> option = PipeSettings.find(s.getKey()).orElseThrow(() -> new PipeSetupException(
+                    "no setting " + s.getKey() + " (settings: " + PipeSettings.ALL + ")"));
+            if (option.editability() != PipeOption.Editability.EDITABLE_WHILE_PAUSED) {
+                throw new PipeSetupException(option.key() + " is fixed when a pipe is created; editable while paused: "
+                        + PipeSettings.ALL.stream().filter(o -> o.editability() == PipeOption.Editability.EDITABLE_WHILE_PAUSED)
+                                .map(PipeOption::key).toList());
+            }
+            doc = doc.withSetting(option, s.getValue());
+        }
+        doc.parse(env); // reports invalid values with their field, before anything is stored
+        PipeEntry edited = e.withSpec(doc);
+        catalog.put(edited);
+        return edited;
+    }
+
+    /** Adds tables: Modifying; the new tables get an initial load while the others keep streaming. */
+    public PipeEntry addTables(String name, List<String> tables) throws IOException, InterruptedException {
+        PipeEntry e = entry(name);
+        List<JsonNode> entries = new ArrayList<>(e.spec().tableEntries());
+        tables.forEach(t -> entries.add(PipeSpecDocument.tableEntry(t)));
+        PipeSpecDocument doc = e.spec().withTables(entries);
+        PipeSpec before = e.spec().parse(env);
+        PipeSpec after = doc.parse(env);
+        List<String> added = ids(after).stream().filter(t -> !ids(before).contains(t)).toList();
+        return modify(e, doc, added, List.of());
+    }
+
+    /** Removes tables: they stop receiving changes and keep their data in ClickHouse. */
+    public PipeEntry removeTables(String name, List<String> tables) throws IOException, InterruptedException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        List<String> removed = new ArrayList<>();
+        for (String t : tables) {
+            TableSpec ts = spec.table(PipeSpecParser.sourceId(t, spec.sourceKind())).orElseThrow(() ->
+                    new PipeSetupException("pipe " + name + " has no table " + t + " (tables: " + ids(spec) + ")"));
+            removed.add(ts.sourceId());
+        }
+        List<JsonNode> kept = new ArrayList<>();
+        List<JsonNode> entries = e.spec().tableEntries();
+        for (int i = 0; i < entries.size(); i++) {
+            if (!removed.contains(spec.tables().get(i).sourceId())) {
+                kept.add(entries.get(i));
+            }
+        }
+        if (kept.isEmpty()) {
+            throw new PipeSetupException("a pipe needs at least one table; delete pipe " + name + " instead");
+        }
+        return modify(e, e.spec().withTables(kept), List.of(), removed);
+    }
+
+    private PipeEntry modify(PipeEntry e, PipeSpecDocument doc, List<String> added, List<String> removed)
+            throws IOException, InterruptedException {
+        PipeSpec spec = doc.parse(env);
+        PipeState now = reconcile(e, e.spec().parse(env));
+        if (now != PipeState.PAUSED && now != PipeState.RUNNING && now != PipeState.SNAPSHOT) {
+            throw new PipeSetupException("pipe " + e.name() + " is " + now.label() + "; tables can be changed while it"
+                    + " runs or is Paused");
+        }
+        PipeSource source = PipeSource.of(spec);
+        source.checkTables(spec); // new tables must exist and be readable before anything changes
+        boolean loading = now == PipeState.SNAPSHOT || (now == PipeState.PAUSED && pausedFrom(spec) == PipeState.SNAPSHOT);
+        if (now != PipeState.PAUSED) {
+            e = pause(e.name());
+        }
+        record(spec, PipeState.PAUSED, PipeState.MODIFYING, modification(added, removed));
+        List<TableSchema> tables;
+        try {
+            tables = source.prepare(spec, false);
+        } catch (RuntimeException failure) {
+            record(spec, PipeState.MODIFYING, PipeState.FAILED, PipeSetupException.firstLine(failure));
+            throw failure;
+        }
+        // A load cut by the change restarts as part of the new generation, with the added tables.
+        Set<String> load = new LinkedHashSet<>(loading ? e.run().loadTables() : List.of());
+        if (spec.setting(PipeSettings.REPLICATION_MODE) != ReplicationMode.CDC_ONLY) {
+            load.addAll(added);
+        }
+        load.removeAll(removed);
+        load.retainAll(ids(tables));
+        PipeState start = load.isEmpty() ? PipeState.RUNNING : PipeState.SNAPSHOT;
+        PipeEntry modified = e.withSpec(doc).withRun(e.run().next(List.copyOf(load), List.of(), start));
+        catalog.put(modified);
+        return start(modified, spec, e.savepoint(), PipeState.MODIFYING, start);
+    }
+
+    /**
+     * Reloads one table (or all) into {@code <table>_resync} copies while the originals keep serving and
+     * receiving changes, then swaps them in: Running|Paused|Completed|Failed -> Resync -> Running|Completed.
+     */
+    public PipeEntry resync(String name, Optional<String> table) throws IOException, InterruptedException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        PipeState now = reconcile(e, spec);
+        if (now != PipeState.RUNNING) {
+            require(name, now, PipeState.RESYNC, "resynced");
+        }
+        List<String> tables = table.isPresent()
+                ? List.of(spec.table(PipeSpecParser.sourceId(table.get(), spec.sourceKind())).orElseThrow(() -> new PipeSetupException(
+                        "pipe " + name + " has no table " + table.get() + " (tables: " + ids(spec) + ")")).sourceId())
+                : ids(spec);
+        if (table.isPresent() && (now == PipeState.PAUSED && pausedFrom(spec) == PipeState.SNAPSHOT)) {
+            throw new PipeSetupException("pipe " + name + " was paused during its initial load: resume it and let the"
+                    + " load finish, or resync the whole pipe");
+        }
+        boolean fresh = now == PipeState.FAILED || now == PipeState.COMPLETED;
+        PipeSource source = PipeSource.of(spec);
+        if (fresh) {
+            source.beforeResync(spec, table.isPresent());
+        }
+        if (now == PipeState.RUNNING) {
+            e = pause(name);
+            now = PipeState.PAUSED;
+        }
+        List<TableSchema> schemas = source.prepare(spec, false);
+        PipeRun run = e.run().next(tables, tables, PipeState.RESYNC);
+        withDestination(spec, client -> {
+            ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
+            for (TableSchema t : schemas) {
+                if (tables.contains(t.sourceId())) {
+                    ClickHouseResync.createCopy(client, layout, t, run.generation());
+                }
+            }
+            return null;
+        });
+        PipeEntry resyncing = e.withRun(run);
+        catalog.put(resyncing);
+        return start(resyncing, spec, fresh ? null : e.savepoint(), now, PipeState.RESYNC);
+    }
+
+    /** Stops the pipe and removes it: job, slot, publication, catalog entry (and its tables, if asked). */
+    public void delete(String name, boolean dropTables) throws IOException, InterruptedException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        if (e.hasJob() && flink(e).jobState(e.jobId()).filter(s -> !List.of("FINISHED", "FAILED", "CANCELED")
+                .contains(s)).isPresent()) {
+            flink(e).cancel(e.jobId());
+            flink(e).awaitTerminal(e.jobId(), STOP_TIMEOUT);
+        }
+        PipeSource.of(spec).release(spec);
+        if (dropTables) {
+            withDestination(spec, client -> {
+                // ON CLUSTER, with their Distributed tables, replicated ones with SYNC (frees their Keeper paths)
+                ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
+                for (TableSpec t : spec.tables()) {
+                    for (String table : List.of(t.target(), ClickHouseResync.copyOf(t.target()))) {
+                        ClickHouseTableDdl.dropTableReleasingPath(layout, table).forEach(sql -> ClickHouseConnections.execute(client, sql));
+                    }
+                }
+                return null;
+            });
+        }
+        catalog.delete(e);
+    }
+
+    /** The pipe's state, after noticing a job that failed or vanished. */
+    public PipeState state(String name) throws IOException {
+        PipeEntry e = entry(name);
+        return reconcile(e, e.spec().parse(env));
+    }
+
+    public PipeEntry entry(String name) {
+        return catalog.get(name).orElseThrow(() -> new PipeSetupException("no pipe named " + name
+                + " in the catalog (ferry list shows them)"));
+    }
+
+    public List<PipeEntry> list() {
+        return catalog.list();
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /**
+     * The recorded state, corrected when the job is no longer running: a job that failed for good makes
+     * the pipe Failed with the cause.
+     */
+    PipeState reconcile(PipeEntry e, PipeSpec spec) throws IOException {
+        PipeState recorded = state(spec);
+        if (!ACTIVE.contains(recorded) || !e.hasJob()) {
+            return recorded;
+        }
+        Optional<String> job = flink(e).jobState(e.jobId());
+        if (job.isEmpty() || job.get().equals("FAILED")) {
+            String cause = job.isEmpty() ? "its Flink job " + e.jobId() + " is gone from " + e.flinkUrl()
+                    : flink(e).failureCause(e.jobId());
+            record(spec, recorded, PipeState.FAILED, cause);
+            catalog.put(e.withJob(""));
+            return PipeState.FAILED;
+        }
+        return recorded;
+    }
+
+    private PipeEntry start(PipeEntry e, PipeSpec spec, String savepoint) throws IOException {
+        FlinkRestClient flink = flink(e);
+        String jarId = JobJar.locate().ensureUploaded(flink);
+        List<String> args = List.of("--spec-base64", PipeJobMain.encode(e.spec().resolved(env)),
+                "--run-base64", PipeJobMain.encode(e.run().toJson()));
+        String jobId;
+        try {
+            jobId = flink.runJar(jarId, JobJar.ENTRY_CLASS, args, savepoint);
+        } catch (IOException failure) {
+            PipeState now = state(spec);
+            if (PipeTransitions.isAllowed(now, PipeState.FAILED)) {
+                record(spec, now, PipeState.FAILED, "could not start on Flink: " + failure.getMessage());
+            }
+            throw new PipeSetupException("starting " + e.name() + " on " + flink.url() + " failed: " + failure.getMessage(),
+                    failure);
+        }
+        PipeEntry running = e.withJob(jobId);
+        catalog.put(running);
+        return running;
+    }
+
+    private PipeEntry start(PipeEntry e, PipeSpec spec, String savepoint, PipeState from, PipeState to)
+            throws IOException {
+        PipeEntry running = start(e, spec, savepoint);
+        record(spec, from, to, "Flink job " + running.jobId());
+        return running;
+    }
+
+    /**
+     * A savepoint can fail when it meets tasks that are just finishing (the initial load's readers as
+     * the load ends); Flink then restarts the job from its last checkpoint and it runs on. Try again
+     * once it is running.
+     */
+    private static String stopWithSavepoint(FlinkRestClient flink, String jobId) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return flink.stopWithSavepoint(jobId);
+            } catch (IOException failure) {
+                Optional<String> state = flink.awaitRunning(jobId, STOP_TIMEOUT);
+                if (attempt == SAVEPOINT_ATTEMPTS || state.filter("RUNNING"::equals).isEmpty()) {
+                    throw failure;
+                }
+                LOG.warn("savepoint of job {} failed ({}); the job runs on, trying again", jobId, failure.getMessage());
+            }
+        }
+    }
+
+    /** Refuses an operation whose transition the table does not allow from {@code now}, naming where it is allowed. */
+    private static void require(String name, PipeState now, PipeState to, String done) {
+        if (!PipeTransitions.isAllowed(now, to)) {
+            List<String> from = java.util.Arrays.stream(PipeState.values())
+                    .filter(s -> PipeTransitions.isAllowed(s, to)).map(PipeState::label).toList();
+            throw new PipeSetupException("pipe " + name + " is " + now.label() + "; it can be " + done + " only while "
+                    + String.join(", ", from));
+        }
+    }
+
+    /** The phase a paused pipe was paused in (the state before its last Pausing). */
+    private PipeState pausedFrom(PipeSpec spec) {
+        List<StateChange> history = withDestination(spec, client -> status(client, spec).history(spec.name()));
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).state() == PipeState.PAUSING) {
+                return PipeState.fromLabel(history.get(i).previous());
+            }
+        }
+        return PipeState.RUNNING;
+    }
+
+    private PipeState state(PipeSpec spec) {
+        return withDestination(spec, client -> status(client, spec).lastState(spec.name()).orElse(PipeState.PROVISIONING));
+    }
+
+    private void record(PipeSpec spec, PipeState from, PipeState to, String reason) {
+        withDestination(spec, client -> {
+            status(client, spec).recordState(spec.name(), from, to, reason);
+            return null;
+        });
+    }
+
+    private <T> T withDestination(PipeSpec spec, Function<Client, T> action) {
+        try (Client client = new ClickHouseConnections(spec.destination()).openChecked()) {
+            return action.apply(client);
+        }
+    }
+
+    private static ClickHouseStatusTables status(Client client, PipeSpec spec) {
+        return new ClickHouseStatusTables(client, spec.destination().get(DestinationOptions.STATUS_DATABASE));
+    }
+
+    private static FlinkRestClient flink(PipeEntry e) {
+        return new FlinkRestClient(e.flinkUrl());
+    }
+
+    private static String modification(List<String> added, List<String> removed) {
+        List<String> parts = new ArrayList<>();
+        if (!added.isEmpty()) {
+            parts.add("adding " + String.join(", ", added));
+        }
+        if (!removed.isEmpty()) {
+            parts.add("removing " + String.join(", ", removed));
+        }
+        return String.join("; ", parts);
+    }
+
+    private static List<String> ids(List<TableSchema> tables) {
+        return tables.stream().map(TableSchema::sourceId).toList();
+    }
+
+    private static List<String> ids(PipeSpec spec) {
+        return spec.tables().stream().map(TableSpec::sourceId).toList();
+    }
+}

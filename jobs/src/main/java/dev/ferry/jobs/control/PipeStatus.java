@@ -1,0 +1,106 @@
+package dev.ferry.jobs.control;
+
+import com.clickhouse.client.api.Client;
+import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
+import dev.ferry.operators.postgres.PostgresConnections;
+import dev.ferry.operators.postgres.SlotManager;
+import dev.ferry.operators.postgres.SlotManager.SlotInfo;
+import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.spec.DestinationOptions;
+import dev.ferry.state.spec.PipeSettings;
+import dev.ferry.state.spec.PipeSettings.ReplicationMode;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.SourceKind;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * What {@code ferry status} shows: state and since when, the last error, the Flink job and its web
+ * UI page, durable progress per table, and for CDC pipes the replication lag (source WAL position
+ * against the position acknowledged to the slot) and the slot's retained WAL.
+ */
+public record PipeStatus(
+        String pipe,
+        PipeState state,
+        Instant since,
+        String reason,
+        String lastError,
+        String jobId,
+        String jobState,
+        String jobPage,
+        List<TableProgressRow> tables,
+        Optional<Replication> replication) {
+
+    /** The slot seen from the source. */
+    public record Replication(String slot, boolean active, long sourceLsn, long confirmedLsn, long lagBytes,
+            long retainedBytes, String walStatus) {}
+
+    public static PipeStatus of(PipeControl control, String name) throws IOException {
+        PipeState state = control.state(name);
+        PipeEntry e = control.entry(name);
+        PipeSpec spec = e.spec().parse(control.env());
+        List<StateChange> history;
+        List<TableProgressRow> progress;
+        try (Client client = new ClickHouseConnections(spec.destination()).openChecked()) {
+            ClickHouseStatusTables status =
+                    new ClickHouseStatusTables(client, spec.destination().get(DestinationOptions.STATUS_DATABASE));
+            history = status.history(name);
+            progress = status.progress(name);
+        }
+        StateChange last = history.isEmpty() ? null : history.get(history.size() - 1);
+        String lastError = history.stream().filter(c -> c.state() == PipeState.FAILED).reduce((a, b) -> b)
+                .map(StateChange::reason).orElse("");
+        FlinkRestClient flink = new FlinkRestClient(e.flinkUrl());
+        String jobState = e.hasJob() ? flink.jobState(e.jobId()).orElse("GONE") : "";
+        return new PipeStatus(name, state, last == null ? null : last.at(), last == null ? "" : last.reason(), lastError,
+                e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", progress, replication(spec));
+    }
+
+    private static Optional<Replication> replication(PipeSpec spec) {
+        // MongoDB change streams hold nothing on the server: their position is in the job's state.
+        if (spec.sourceKind() != SourceKind.POSTGRES
+                || spec.setting(PipeSettings.REPLICATION_MODE) == ReplicationMode.SNAPSHOT) {
+            return Optional.empty();
+        }
+        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
+        try (Connection conn = source.open("status")) {
+            long now = SlotManager.currentLsn(conn);
+            return SlotManager.slot(conn, spec.replicationSlotName()).map((SlotInfo s) -> new Replication(s.name(),
+                    s.active(), now, s.confirmedFlushLsn(), Math.max(0, now - s.confirmedFlushLsn()), s.retainedBytes(),
+                    s.walStatus()));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    public void print(PrintWriter out) {
+        out.printf("pipe %s: %s%s%n", pipe, state.label(), since == null ? "" : " since " + since);
+        if (!reason.isEmpty()) {
+            out.printf("  reason: %s%n", reason);
+        }
+        if (!lastError.isEmpty() && !lastError.equals(reason)) {
+            out.printf("  last error: %s%n", lastError);
+        }
+        if (!jobId.isEmpty()) {
+            out.printf("  Flink job %s (%s): %s%n", jobId, jobState, jobPage);
+        }
+        for (TableProgressRow t : tables) {
+            out.printf("  %-40s partitions %d/%s  snapshot rows %,d  inserts %,d  updates %,d  deletes %,d%n", t.table(),
+                    t.partitionsDone(), t.partitionsTotal() == 0 ? "?" : String.valueOf(t.partitionsTotal()),
+                    t.rowsSnapshotted(), t.inserts(), t.updates(), t.deletes());
+        }
+        replication.ifPresent(r -> out.printf("  slot %s (%s%s): source at %s, acknowledged %s, lag %,d bytes,"
+                        + " retained WAL %,d bytes%n", r.slot(), r.active() ? "streaming" : "idle",
+                r.walStatus() == null ? "" : ", wal " + r.walStatus(), LogSequenceNumber.valueOf(r.sourceLsn()),
+                LogSequenceNumber.valueOf(r.confirmedLsn()), r.lagBytes(), r.retainedBytes()));
+        out.flush();
+    }
+}
