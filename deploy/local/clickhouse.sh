@@ -4,7 +4,13 @@
 #
 #   FERRY_LOCAL_HOME           state directory (default <repo>/.local): data in clickhouse/,
 #                              pid in run/clickhouse.pid, log in log/clickhouse.log
+#   FERRY_CLICKHOUSE_NAME      instance name (default clickhouse): another name is another
+#                              instance, with data in <name>/, pid run/<name>.pid, log log/<name>.log
 #   FERRY_CLICKHOUSE_PORT      HTTP port (default 18123)
+#   FERRY_CLICKHOUSE_CONFIG    engine configuration file (clickhouse-local's --config-file: zookeeper,
+#                              macros, remote_servers...); default none
+#   FERRY_CLICKHOUSE_SETTINGS  default settings of every session, "NAME=VALUE NAME=VALUE" (a server's
+#                              default profile); default none
 #   FERRY_CLICKHOUSE_PASSWORD  password of user "default" (default: none)
 #   FERRY_CLICKHOUSE_START_TIMEOUT  seconds to wait for /ping (default 60)
 set -euo pipefail
@@ -14,9 +20,15 @@ local_home="${FERRY_LOCAL_HOME:-$repo/.local}"
 mkdir -p "$local_home"
 local_home="$(cd "$local_home" && pwd)"
 port="${FERRY_CLICKHOUSE_PORT:-18123}"
-data_dir="$local_home/clickhouse"
-pid_file="$local_home/run/clickhouse.pid"
-log_file="$local_home/log/clickhouse.log"
+name="${FERRY_CLICKHOUSE_NAME:-clickhouse}"
+if [[ ! "$name" =~ ^[A-Za-z0-9_-]+$ ]]; then
+  echo "FERRY_CLICKHOUSE_NAME must be letters, digits, _ or - (got '$name')" >&2
+  exit 2
+fi
+engine_config="${FERRY_CLICKHOUSE_CONFIG:-}"
+data_dir="$local_home/$name"
+pid_file="$local_home/run/$name.pid"
+log_file="$local_home/log/$name.log"
 module="$repo/deploy/chdb-server"
 url="http://127.0.0.1:$port"
 
@@ -70,10 +82,22 @@ start() {
     echo "Port $port is taken by another process; set FERRY_CLICKHOUSE_PORT" >&2
     return 1
   fi
+  local extra=()
+  if [[ -n "$engine_config" ]]; then
+    if [[ ! -f "$engine_config" ]]; then
+      echo "FERRY_CLICKHOUSE_CONFIG: no file $engine_config" >&2
+      return 1
+    fi
+    extra=(--config-file "$(cd "$(dirname "$engine_config")" && pwd)/$(basename "$engine_config")")
+  fi
+  local setting
+  for setting in ${FERRY_CLICKHOUSE_SETTINGS:-}; do
+    extra+=(--setting "$setting")
+  done
   mkdir -p "$data_dir" "$(dirname "$pid_file")" "$(dirname "$log_file")"
   # libjsig lets the engine's signal handlers and the JVM's coexist (without it the JVM hangs or crashes).
   LD_PRELOAD="$jhome/lib/libjsig.so" nohup "$jhome/bin/java" -jar "$jar" \
-    --libchdb "$lib" --data "$data_dir" --port "$port" >>"$log_file" 2>&1 </dev/null &
+    --libchdb "$lib" --data "$data_dir" --port "$port" "${extra[@]}" >>"$log_file" 2>&1 </dev/null &
   echo $! >"$pid_file"
 
   local timeout="${FERRY_CLICKHOUSE_START_TIMEOUT:-60}" waited=0

@@ -81,7 +81,7 @@ final class ChdbConnection implements AutoCloseable {
     }
 
     /** Runs an internal statement (USE, SET); only success matters. */
-    private void execute(String sql) {
+    void execute(String sql) {
         query(sql.getBytes(StandardCharsets.UTF_8), "TabSeparated", Map.of()).close();
     }
 

@@ -44,12 +44,13 @@ final class ChdbEngine implements AutoCloseable {
     private final String displayName;
     private volatile boolean closed;
 
-    private ChdbEngine(ChdbLibrary lib, Path dataDir, Map<String, String> profile, int connections) {
+    private ChdbEngine(ChdbLibrary lib, Path dataDir, Path configFile, Map<String, String> profile, int connections) {
         this.lib = lib;
         this.profile = profile;
         List<String> args = new ArrayList<>(List.of("clickhouse", "--path=" + dataDir.toAbsolutePath()));
-        // Settings given at connect apply to that session only, exactly like SET.
-        profile.forEach((name, value) -> args.add("--" + name + "=" + value));
+        if (configFile != null) {
+            args.add("--config-file=" + configFile.toAbsolutePath());
+        }
         this.argv = args.toArray(String[]::new);
         this.anchor = connect();
         try (ChdbResult info = anchor.query("SELECT version(), timezone(), displayName()"
@@ -68,10 +69,12 @@ final class ChdbEngine implements AutoCloseable {
     }
 
     /**
-     * Loads libchdb.so and opens the pool. {@code extraProfile} adds server profile settings
+     * Loads libchdb.so and opens the pool. {@code configFile} (may be null) is the engine's
+     * configuration, as clickhouse-local reads it; {@code extraProfile} adds server profile settings
      * (like a users.xml profile) on top of {@link #SERVER_PROFILE}.
      */
-    static ChdbEngine start(Path libchdb, Path dataDir, int connections, Map<String, String> extraProfile) {
+    static ChdbEngine start(Path libchdb, Path dataDir, Path configFile, int connections,
+            Map<String, String> extraProfile) {
         ChdbLibrary lib = ChdbLibrary.load(libchdb);
         // The JVM relies on its own signal handlers (implicit null checks, SIGTERM for shutdown),
         // so connections must not install the engine's. Not enough on its own: the library still
@@ -79,7 +82,7 @@ final class ChdbEngine implements AutoCloseable {
         lib.chdb_set_signal_handlers_enabled(0);
         Map<String, String> profile = new LinkedHashMap<>(SERVER_PROFILE);
         profile.putAll(extraProfile);
-        return new ChdbEngine(lib, dataDir, Map.copyOf(profile), connections);
+        return new ChdbEngine(lib, dataDir, configFile, Map.copyOf(profile), connections);
     }
 
     String version() {
@@ -159,7 +162,15 @@ final class ChdbEngine implements AutoCloseable {
             throw new IllegalStateException("chdb_connect failed for " + String.join(" ", argv));
         }
         open.incrementAndGet();
-        return new ChdbConnection(this, lib, handle);
+        ChdbConnection connection = new ChdbConnection(this, lib, handle);
+        // Settings passed to chdb_connect as --name=value do not reach the session (getSetting shows the
+        // defaults), so every connection starts with the profile SET, as a server applies users.xml.
+        if (!profile.isEmpty()) {
+            connection.execute("SET " + profile.entrySet().stream()
+                    .map(e -> e.getKey() + " = " + ChdbConnection.literal(e.getValue()))
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        }
+        return connection;
     }
 
     private void disconnect(ChdbConnection connection) {

@@ -20,7 +20,11 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * LD_PRELOAD=$JAVA_HOME/lib/libjsig.so java -jar ferry-chdb-server.jar \
  *     --libchdb PATH --data DIR [--port 8123] [--connections 8] [--user default] [--setting NAME=VALUE]...
+ *     [--config-file PATH]
  * </pre>
+ *
+ * {@code --config-file} is the engine's own configuration (clickhouse-local's {@code --config-file}):
+ * ZooKeeper, macros, remote_servers, and the like.
  *
  * The password is read from {@code FERRY_CLICKHOUSE_PASSWORD} (empty when unset), so that it does
  * not show in the process list. SIGTERM stops the server cleanly.
@@ -39,7 +43,7 @@ public final class ChdbHttpServer {
     }
 
     record Config(Path libchdb, Path dataDir, int port, int connections, String user, String password,
-                  Map<String, String> profile) {
+                  Map<String, String> profile, Path configFile) {
 
         static Config parse(String[] args, Map<String, String> env) {
             Path libchdb = null;
@@ -47,6 +51,7 @@ public final class ChdbHttpServer {
             int port = 8123;
             int connections = 8;
             String user = "default";
+            Path configFile = null;
             Map<String, String> profile = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
@@ -60,6 +65,7 @@ public final class ChdbHttpServer {
                     case "--port" -> port = Integer.parseInt(value);
                     case "--connections" -> connections = Integer.parseInt(value);
                     case "--user" -> user = value;
+                    case "--config-file" -> configFile = Path.of(value);
                     case "--setting" -> {
                         int eq = value.indexOf('=');
                         if (eq <= 0) {
@@ -77,7 +83,7 @@ public final class ChdbHttpServer {
                 throw new IllegalArgumentException("--connections must be at least 1");
             }
             return new Config(libchdb, data, port, connections, user,
-                    env.getOrDefault("FERRY_CLICKHOUSE_PASSWORD", ""), profile);
+                    env.getOrDefault("FERRY_CLICKHOUSE_PASSWORD", ""), profile, configFile);
         }
     }
 
@@ -88,11 +94,12 @@ public final class ChdbHttpServer {
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println("usage: ChdbHttpServer --libchdb PATH --data DIR [--port N] [--connections N]"
-                    + " [--user NAME] [--setting NAME=VALUE]...   (password: $FERRY_CLICKHOUSE_PASSWORD)");
+                    + " [--user NAME] [--setting NAME=VALUE]... [--config-file PATH]   (password: $FERRY_CLICKHOUSE_PASSWORD)");
             System.exit(2);
             return;
         }
-        ChdbEngine engine = ChdbEngine.start(config.libchdb(), config.dataDir(), config.connections(), config.profile());
+        ChdbEngine engine = ChdbEngine.start(config.libchdb(), config.dataDir(), config.configFile(),
+                config.connections(), config.profile());
         HttpServer server;
         ExecutorService executor = Executors.newCachedThreadPool(new NamedThreads());
         try {

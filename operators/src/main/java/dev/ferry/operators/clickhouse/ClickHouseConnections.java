@@ -27,16 +27,30 @@ public final class ClickHouseConnections implements Serializable {
         return destination.get(DestinationOptions.DATABASE);
     }
 
+    /**
+     * How Ferry's tables sit on this destination (engine, ON CLUSTER, Replicated database, Distributed),
+     * from the pipe's options and the database's engine on the server.
+     */
+    public ClickHouseDestinationLayout layout(Client client) {
+        return ClickHouseDestinationLayout.detect(client, destination);
+    }
+
     /** Where the destination is, for messages: never includes credentials. */
     public String describe() {
         return "clickhouse " + destination.get(DestinationOptions.URL);
     }
 
     public Client open() {
+        return open(destination.get(DestinationOptions.URL), destination.get(DestinationOptions.USER),
+                destination.get(DestinationOptions.PASSWORD));
+    }
+
+    /** A client for any ClickHouse endpoint (the destination, or the pipe catalog's server). */
+    public static Client open(String url, String user, String password) {
         return new Client.Builder()
-                .addEndpoint(destination.get(DestinationOptions.URL))
-                .setUsername(destination.get(DestinationOptions.USER))
-                .setPassword(destination.get(DestinationOptions.PASSWORD))
+                .addEndpoint(url)
+                .setUsername(user)
+                .setPassword(password)
                 .setConnectTimeout(10_000)
                 .setSocketTimeout(STATEMENT_TIMEOUT_SECONDS * 1000)
                 .build();
@@ -63,9 +77,9 @@ public final class ClickHouseConnections implements Serializable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(PipeSetupException.firstLine(rootCause(e)), e);
+            throw new IllegalStateException(ClickHouseDestinationCheck.explain(rootCause(e)), e);
         } catch (Exception e) {
-            throw new IllegalStateException(PipeSetupException.firstLine(e), e);
+            throw new IllegalStateException(ClickHouseDestinationCheck.explain(e), e);
         }
     }
 

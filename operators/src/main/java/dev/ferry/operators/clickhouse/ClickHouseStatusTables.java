@@ -30,8 +30,14 @@ public final class ClickHouseStatusTables {
         this.database = database;
     }
 
+    /**
+     * Creates the status database and tables if missing. They live on the server {@code url} names
+     * ({@code MergeTree}, plain DDL), not ON CLUSTER: in a status database whose engine is Replicated
+     * they are Replicated*MergeTree, so every replica has the same status.
+     */
     public void create() {
         ClickHouseConnections.execute(client, ClickHouseTableDdl.createDatabase(database));
+        ClickHouseDestinationLayout layout = ClickHouseDestinationLayout.detect(client, database);
         ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, PIPE_STATES) + """
                  (
                   pipe String,
@@ -39,7 +45,7 @@ public final class ClickHouseStatusTables {
                   previous LowCardinality(String),
                   reason String,
                   at DateTime64(3, 'UTC')
-                ) ENGINE = MergeTree ORDER BY (pipe, at)""");
+                ) ENGINE =\s""" + layout.engine("MergeTree", "", null) + " ORDER BY (pipe, at)");
         ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, TABLE_PROGRESS) + """
                  (
                   pipe String,
@@ -53,7 +59,8 @@ public final class ClickHouseStatusTables {
                   batches UInt64,
                   max_version UInt64,
                   updated_at DateTime64(3, 'UTC')
-                ) ENGINE = ReplacingMergeTree(updated_at) ORDER BY (pipe, source_table)""");
+                ) ENGINE =\s""" + layout.engine("ReplacingMergeTree", "updated_at", null)
+                + " ORDER BY (pipe, source_table)");
     }
 
     public void recordState(String pipe, PipeState previous, PipeState state, String reason) {

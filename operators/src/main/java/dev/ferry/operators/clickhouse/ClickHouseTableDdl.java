@@ -1,16 +1,21 @@
 package dev.ferry.operators.clickhouse;
 
+import static dev.ferry.operators.clickhouse.ClickHouseSql.qualified;
 import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteIdent;
+import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteLiteral;
 
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 
 /**
  * DDL of Ferry's destination tables: the source columns plus {@code _version}, {@code _is_deleted}
  * and {@code _synced_at}, as {@code ReplacingMergeTree(_version, _is_deleted)} ordered by the key,
- * so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows.
+ * so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
+ * replicated, which DDL runs ON CLUSTER and which tables are Distributed is the
+ * {@link ClickHouseDestinationLayout}'s; the statements are written here.
  */
 public final class ClickHouseTableDdl {
     public static final String VERSION = "_version";
@@ -27,12 +32,33 @@ public final class ClickHouseTableDdl {
         return "CREATE DATABASE IF NOT EXISTS " + quoteIdent(database);
     }
 
+    /** Creates the layout's database (as Atomic, ON CLUSTER when it has one); nothing changes if it exists. */
+    public static String createDatabase(ClickHouseDestinationLayout layout) {
+        return createDatabase(layout.database()) + layout.onCluster();
+    }
+
+    /** CREATE TABLE of a plain (single-server, non-replicated) destination. */
     public static String createTable(String database, TableSchema table) {
         return createTable(database, table.target(), table);
     }
 
-    /** CREATE TABLE for {@code table}'s columns under another name (e.g. a resync copy). */
+    /** CREATE TABLE for {@code table}'s columns under another name, on a plain destination. */
     public static String createTable(String database, String name, TableSchema table) {
+        return createTable(ClickHouseDestinationLayout.ofDatabase(database, null), name, table, null, null).get(0);
+    }
+
+    /** The statements that create a target's table in this layout: the table, then its Distributed table, if any. */
+    public static List<String> createTable(ClickHouseDestinationLayout layout, TableSchema table) {
+        return createTable(layout, table.target(), table, null, null);
+    }
+
+    /**
+     * @param comment the table's COMMENT, or null
+     * @param pathSuffix for a table that will be renamed (a resync copy), see
+     *     {@link ClickHouseDestinationLayout#engine}; null otherwise
+     */
+    static List<String> createTable(ClickHouseDestinationLayout layout, String name, TableSchema table, String comment,
+            String pathSuffix) {
         for (ColumnSchema c : table.columns()) {
             if (META_COLUMNS.contains(c.name())) {
                 throw new IllegalArgumentException(table.sourceId() + " has a column named " + c.name()
@@ -46,29 +72,107 @@ public final class ClickHouseTableDdl {
         columns.add(quoteIdent(VERSION) + " UInt64");
         columns.add(quoteIdent(IS_DELETED) + " UInt8");
         columns.add(quoteIdent(SYNCED_AT) + " DateTime64(9) DEFAULT now64(9)");
-        StringJoiner orderBy = new StringJoiner(", ", "(", ")");
-        table.key().forEach(k -> orderBy.add(quoteIdent(k)));
-        return "CREATE TABLE IF NOT EXISTS " + ClickHouseSql.qualified(database, name) + " " + columns
-                + "\nENGINE = ReplacingMergeTree(" + quoteIdent(VERSION) + ", " + quoteIdent(IS_DELETED) + ")"
-                + "\nORDER BY " + orderBy
-                + "\nSETTINGS non_replicated_deduplication_window = " + DEDUPLICATION_WINDOW;
+        List<String> statements = new ArrayList<>();
+        statements.add("CREATE TABLE IF NOT EXISTS " + qualified(layout.database(), name) + layout.onCluster() + " "
+                + columns
+                + "\nENGINE = " + layout.engine("ReplacingMergeTree", quoteIdent(VERSION) + ", " + quoteIdent(IS_DELETED),
+                        pathSuffix)
+                + "\nORDER BY " + keyTuple(table.key())
+                // Replicated tables deduplicate inserts by default (replicated_deduplication_window).
+                + (layout.replicated() ? "" : "\nSETTINGS non_replicated_deduplication_window = " + DEDUPLICATION_WINDOW)
+                + (comment == null ? "" : "\nCOMMENT " + quoteLiteral(comment)));
+        if (layout.distributed()) {
+            statements.add(createDistributed(layout, name, "CREATE TABLE IF NOT EXISTS",
+                    layout.shardingKey() != null ? layout.shardingKey() : "cityHash64" + keyTuple(table.key())));
+        }
+        return statements;
     }
 
-    /** Adds the columns of {@code schema} that {@code before} did not have. */
-    public static List<String> addColumns(String database, TableSchema before, TableSchema schema) {
-        List<String> statements = new java.util.ArrayList<>();
-        for (ColumnSchema c : schema.columns()) {
-            if (before.indexOf(c.name()) < 0) {
-                statements.add("ALTER TABLE " + ClickHouseSql.qualified(database, schema.target()) + " ADD COLUMN IF NOT EXISTS "
-                        + quoteIdent(c.name()) + " " + ClickHouseTypes.of(c));
+    private static String keyTuple(List<String> key) {
+        StringJoiner tuple = new StringJoiner(", ", "(", ")");
+        key.forEach(k -> tuple.add(quoteIdent(k)));
+        return tuple.toString();
+    }
+
+    /**
+     * {@code <table>_distributed} over the layout's cluster, with {@code table}'s columns. Every version
+     * of a row has the same key, so the default sharding key puts them all on one shard, where
+     * ReplacingMergeTree can replace them.
+     */
+    static String createDistributed(ClickHouseDestinationLayout layout, String table, String create, String shardingKey) {
+        String db = layout.database();
+        return create + " " + qualified(db, ClickHouseDestinationLayout.distributedName(table)) + layout.onCluster()
+                + " AS " + qualified(db, table)
+                + "\nENGINE = Distributed(" + quoteLiteral(layout.distributedCluster()) + ", " + quoteLiteral(db) + ", "
+                + quoteLiteral(table) + ", " + shardingKey + ")";
+    }
+
+    /**
+     * After a resync swapped new data (maybe with other columns) under {@code table}'s name: its
+     * Distributed table again, with the new columns, in one step. {@code sortingKey} is the new table's
+     * ({@code system.tables.sorting_key}).
+     */
+    static String replaceDistributed(ClickHouseDestinationLayout layout, String table, String sortingKey) {
+        return createDistributed(layout, table, "CREATE OR REPLACE TABLE",
+                layout.shardingKey() != null ? layout.shardingKey() : "cityHash64(" + sortingKey + ")");
+    }
+
+    /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */
+    public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
+        List<String> tables = new ArrayList<>(List.of(schema.target()));
+        if (layout.distributed()) {
+            tables.add(ClickHouseDestinationLayout.distributedName(schema.target()));
+        }
+        List<String> statements = new ArrayList<>();
+        for (String table : tables) {
+            for (ColumnSchema c : schema.columns()) {
+                if (before.indexOf(c.name()) < 0) {
+                    statements.add("ALTER TABLE " + qualified(layout.database(), table) + layout.onCluster()
+                            + " ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + ClickHouseTypes.of(c));
+                }
             }
         }
         return statements;
     }
 
+    /**
+     * Drops a table and its Distributed table. A replicated table's ZooKeeper path is released when the
+     * server removes the table's data (after database_atomic_delay_before_drop_table_sec): fine for
+     * tables whose path is their own ({uuid}, a resync copy's suffix, a Replicated database's).
+     */
+    public static List<String> dropTable(ClickHouseDestinationLayout layout, String table) {
+        return dropTable(layout, table, "");
+    }
+
+    /**
+     * Drops a table that may be created again under the same name at once (a deleted pipe's, a failed
+     * setup's): where the path is made from the name alone ({database}/{table}, no {uuid}), with SYNC,
+     * so that the path is free when the statement returns.
+     */
+    public static List<String> dropTableReleasingPath(ClickHouseDestinationLayout layout, String table) {
+        boolean pathFromName = layout.replicated() && !layout.replicatedDatabase() && !layout.pathHasUuid();
+        return dropTable(layout, table, pathFromName ? " SYNC" : "");
+    }
+
+    private static List<String> dropTable(ClickHouseDestinationLayout layout, String table, String sync) {
+        List<String> statements = new ArrayList<>();
+        if (layout.distributed()) {
+            statements.add("DROP TABLE IF EXISTS " + qualified(layout.database(),
+                    ClickHouseDestinationLayout.distributedName(table)) + layout.onCluster());
+        }
+        statements.add("DROP TABLE IF EXISTS " + qualified(layout.database(), table) + layout.onCluster() + sync);
+        return statements;
+    }
+
+    /** Swaps two tables' names atomically (on every host of the cluster, or every replica of a Replicated database). */
+    public static String exchangeTables(ClickHouseDestinationLayout layout, String a, String b) {
+        return "EXCHANGE TABLES " + qualified(layout.database(), a) + " AND " + qualified(layout.database(), b)
+                + layout.onCluster();
+    }
+
     /** Columns an insert names: the source columns, version and delete flag; _synced_at is the server's. */
     public static List<String> insertColumns(TableSchema table) {
-        List<String> names = new java.util.ArrayList<>(table.columnNames());
+        List<String> names = new ArrayList<>(table.columnNames());
         names.add(VERSION);
         names.add(IS_DELETED);
         return names;

@@ -21,8 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
@@ -52,24 +50,29 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private static final int ATTEMPTS = 4;
     /** Server errors worth retrying (overload, timeouts, replication hiccups); others fail at once. */
     private static final Set<Integer> RETRYABLE_CODES = Set.of(3, 159, 202, 209, 210, 241, 242, 252, 285, 319, 425, 999);
+    private static final int UNKNOWN_TABLE = 60;
 
     private final String pipe;
     private final ClickHouseConnections connections;
     private final List<TableSchema> tables;
+    private final Map<String, List<String>> copies;
     private final int batchRows;
     private final long syncIntervalMillis;
 
     private transient Client client;
+    private transient ClickHouseDestinationLayout layout;
     private transient Map<String, TableBuffer> buffers;
     private transient DurableProgress.Builder progress;
-    private transient Counter rowsWritten;
-    private transient Counter batchesWritten;
-    private transient volatile long lastFlushMillis;
+    private transient Map<String, ClickHouseTableMetrics> metrics;
 
-    public ClickHouseWriter(PipeSpec spec, List<TableSchema> tables) {
+    /**
+     * @param copies per source table, other ClickHouse tables that get the same rows (resync copies)
+     */
+    public ClickHouseWriter(PipeSpec spec, List<TableSchema> tables, Map<String, List<String>> copies) {
         this.pipe = spec.name();
         this.connections = new ClickHouseConnections(spec.destination());
         this.tables = new ArrayList<>(tables);
+        this.copies = new java.util.HashMap<>(copies);
         this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
         this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
         // Chained to its source: rows pass by reference, never serialized (operators default to HEAD).
@@ -80,15 +83,15 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     public void open() throws Exception {
         super.open();
         client = connections.open();
+        layout = connections.layout(client);
+        LOG.info("writing to {}", layout);
         buffers = new HashMap<>();
+        metrics = new HashMap<>();
         for (TableSchema t : tables) {
-            buffers.put(t.sourceId(), new TableBuffer(t));
+            buffers.put(t.sourceId(), new TableBuffer(t, copies.getOrDefault(t.sourceId(), List.of())));
+            metrics.put(t.sourceId(), new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId()));
         }
         progress = new DurableProgress.Builder();
-        MetricGroup group = getMetricGroup().addGroup("ferry");
-        rowsWritten = group.counter("rowsWritten");
-        batchesWritten = group.counter("batchesWritten");
-        group.gauge("lastFlushMillis", () -> lastFlushMillis);
         scheduleSyncTimer();
     }
 
@@ -143,11 +146,16 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         if (buffer.count() > 0) {
             write(buffer);
         }
-        for (String alter : ClickHouseTableDdl.addColumns(connections.database(), buffer.schema(), schema)) {
-            ClickHouseConnections.execute(client, alter);
-            LOG.info("{}", alter);
+        List<String> targets = new ArrayList<>(buffer.copies());
+        targets.add(0, schema.target());
+        for (String target : targets) {
+            for (String alter : ClickHouseTableDdl.addColumns(layout, buffer.schema().withTarget(target),
+                    schema.withTarget(target))) {
+                ClickHouseConnections.execute(client, alter);
+                LOG.info("{}", alter);
+            }
         }
-        buffers.put(schema.sourceId(), new TableBuffer(schema));
+        buffers.put(schema.sourceId(), new TableBuffer(schema, buffer.copies()));
     }
 
     /**
@@ -166,28 +174,58 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         });
     }
 
+    /**
+     * Writes a buffer to its resync copies, then to its table. In that order the table that ends up
+     * in the original's place always gets the batch, even when the swap falls between the inserts:
+     * before it the copy is that table, after it the original's name is.
+     */
     private void write(TableBuffer buffer) throws IOException, InterruptedException {
-        TableSchema schema = buffer.schema();
-        String token = pipe + ":" + schema.target() + ":" + buffer.count() + ":" + buffer.rows().sha256();
+        long start = System.nanoTime();
+        for (java.util.Iterator<String> it = buffer.copies().iterator(); it.hasNext(); ) {
+            String copy = it.next();
+            try {
+                insert(buffer, copy);
+            } catch (IOException e) {
+                if (!(ClickHouseConnections.rootCause(e) instanceof ServerException se) || se.getCode() != UNKNOWN_TABLE) {
+                    throw e;
+                }
+                // The resync swapped the copy in and dropped the old table under this name: done with it.
+                LOG.info("{} is gone (resync finished); no longer writing {} there", copy, buffer.schema().sourceId());
+                it.remove();
+            }
+        }
+        insert(buffer, buffer.schema().target());
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        metrics.get(buffer.schema().sourceId()).written(buffer.count(), tookMillis, buffer.newestSourceMillis(),
+                System.currentTimeMillis());
+        buffer.reportTo(progress);
+        LOG.debug("wrote {} rows ({} bytes) of {} in {} ms", buffer.count(), buffer.bytes(), buffer.schema().sourceId(),
+                tookMillis);
+        buffer.clear();
+    }
+
+    private void insert(TableBuffer buffer, String target) throws IOException, InterruptedException {
+        String token = pipe + ":" + target + ":" + buffer.count() + ":" + buffer.rows().sha256();
         // Synchronous: a batch is durable when the insert returns (servers from 26.2 default to async inserts).
         InsertSettings settings = new InsertSettings()
                 .setDeduplicationToken(token)
                 .serverSetting("insert_deduplicate", "1")
                 .serverSetting("async_insert", "0");
-        String table = ClickHouseSql.qualified(connections.database(), schema.target());
+        ClickHouseTypes.insertSettings(buffer.schema()).forEach(settings::serverSetting);
+        layout.insertSettings().forEach(settings::serverSetting);
+        String table = ClickHouseSql.qualified(connections.database(), layout.insertTable(target));
         List<String> columns = buffer.columns().stream().map(ClickHouseSql::quoteIdent).toList();
-        long start = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try (InsertResponse response = client.insert(table, columns, out -> buffer.rows().writeTo(out),
                             ClickHouseFormat.RowBinary, settings)
                     .get(10, TimeUnit.MINUTES)) {
-                break;
+                return;
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                 boolean retryable = !(cause instanceof ServerException se) || RETRYABLE_CODES.contains(se.getCode());
                 if (!retryable || attempt == ATTEMPTS) {
                     throw new IOException("writing " + buffer.count() + " rows to " + table + " failed: "
-                            + ClickHouseConnections.rootCause(e).getMessage(), e);
+                            + ClickHouseDestinationCheck.explain(ClickHouseConnections.rootCause(e)), e);
                 }
                 long backoff = 500L << attempt;
                 LOG.warn("writing {} rows to {} failed (attempt {} of {}), retrying in {} ms: {}", buffer.count(), table,
@@ -197,12 +235,6 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
                 throw new IOException(closeFailure);
             }
         }
-        lastFlushMillis = (System.nanoTime() - start) / 1_000_000;
-        rowsWritten.inc(buffer.count());
-        batchesWritten.inc();
-        buffer.reportTo(progress);
-        LOG.debug("wrote {} rows ({} bytes) to {} in {} ms", buffer.count(), buffer.bytes(), table, lastFlushMillis);
-        buffer.clear();
     }
 
     @Override

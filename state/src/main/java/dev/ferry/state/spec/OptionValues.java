@@ -17,6 +17,11 @@ public final class OptionValues implements Serializable {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
+    /** No value set: every option reads as its default (build others with {@link #with}). */
+    public static OptionValues empty() {
+        return new OptionValues(Map.of());
+    }
+
     @SuppressWarnings("unchecked")
     public <T extends Serializable> T get(PipeOption<T> option) {
         Serializable v = values.get(option.key());

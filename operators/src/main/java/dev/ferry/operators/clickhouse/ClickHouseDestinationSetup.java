@@ -1,0 +1,79 @@
+package dev.ferry.operators.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import dev.ferry.operators.PipeSetupException;
+import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationOptions;
+import dev.ferry.state.spec.PipeSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The destination side of every pipe's Setup, whatever its source: status tables (and Provisioning,
+ * Setup recorded for a new pipe), then the destination's cluster options checked and its database
+ * and tables created as its {@link ClickHouseDestinationLayout} says. Sources check their own side
+ * first, so a bad spec leaves nothing half-made behind.
+ */
+public final class ClickHouseDestinationSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseDestinationSetup.class);
+
+    private ClickHouseDestinationSetup() {}
+
+    /**
+     * Creates the status tables and the destination tables that are missing; for a new pipe with no
+     * recorded state, records Provisioning and Setup. Safe to repeat.
+     */
+    public static void prepare(Client client, PipeSpec spec, List<TableSchema> tables, boolean newPipe) {
+        ClickHouseStatusTables status =
+                new ClickHouseStatusTables(client, spec.destination().get(DestinationOptions.STATUS_DATABASE));
+        status.create();
+        if (newPipe && status.lastState(spec.name()).isEmpty()) {
+            status.recordState(spec.name(), null, PipeState.PROVISIONING, "");
+            status.recordState(spec.name(), PipeState.PROVISIONING, PipeState.SETUP, "");
+        }
+        createTables(client, new ClickHouseConnections(spec.destination()), tables);
+    }
+
+    /**
+     * Checks the destination's cluster options, then creates the database and tables (ON CLUSTER,
+     * replicated, Distributed as the layout says); on failure drops the tables this call created.
+     * Tables left read-only replicas (no Keeper session) fail the setup.
+     */
+    private static void createTables(Client client, ClickHouseConnections destination, List<TableSchema> tables) {
+        ClickHouseDestinationLayout layout = destination.layout(client);
+        List<String> problems = ClickHouseDestinationCheck.problems(client, layout, destination.describe());
+        if (!problems.isEmpty()) {
+            throw new PipeSetupException(String.join("; ", problems));
+        }
+        String database = layout.database();
+        List<String> created = new ArrayList<>();
+        try {
+            ClickHouseConnections.execute(client, ClickHouseTableDdl.createDatabase(layout));
+            for (TableSchema t : tables) {
+                boolean existed = !client.queryAll("EXISTS TABLE " + ClickHouseSql.qualified(database, t.target()))
+                        .get(0).getString(1).equals("0");
+                for (String sql : ClickHouseTableDdl.createTable(layout, t)) {
+                    ClickHouseConnections.execute(client, sql);
+                }
+                if (!existed) {
+                    created.add(t.target());
+                }
+                LOG.info("destination table {}.{} ready for {} ({})", database, t.target(), t.sourceId(), layout);
+            }
+        } catch (RuntimeException e) {
+            for (String target : created) {
+                ClickHouseTableDdl.dropTableReleasingPath(layout, target).forEach(sql -> ClickHouseConnections.execute(client, sql));
+            }
+            throw new PipeSetupException("creating destination tables in " + database + " failed: "
+                    + PipeSetupException.firstLine(e), e);
+        }
+        problems = ClickHouseDestinationCheck.readOnlyReplicas(client, layout,
+                tables.stream().map(TableSchema::target).toList(), destination.describe());
+        if (!problems.isEmpty()) {
+            throw new PipeSetupException(String.join("; ", problems));
+        }
+    }
+}
