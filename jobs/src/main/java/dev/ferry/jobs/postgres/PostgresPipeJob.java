@@ -1,28 +1,18 @@
 package dev.ferry.jobs.postgres;
 
-import dev.ferry.operators.clickhouse.ClickHouseConnections;
-import dev.ferry.operators.clickhouse.ClickHouseWriter;
-import dev.ferry.operators.lifecycle.PipeLifecycleOperator;
+import dev.ferry.jobs.PipeGraph;
 import dev.ferry.operators.postgres.CtidSnapshotSource;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SlotSnapshotExporter;
 import dev.ferry.operators.postgres.SnapshotExporter;
 import dev.ferry.operators.postgres.TransactionSnapshotExporter;
 import dev.ferry.operators.postgres.WalChangeSource;
-import dev.ferry.state.lifecycle.PipeState;
-import dev.ferry.state.record.DurableProgress;
-import dev.ferry.state.record.RecordTypeInfo;
-import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationOptions;
+import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
 import java.util.List;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 /**
  * The job graph of a Postgres pipe:
@@ -40,50 +30,21 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 public final class PostgresPipeJob {
     private PostgresPipeJob() {}
 
-    /** Adds the pipe's operators to {@code env}; returns the task slots it needs. */
-    public static int build(StreamExecutionEnvironment env, PipeSpec spec, List<SourceTable> tables) {
+    /** Adds the pipe's operators to {@code env}; returns the task slots it needs. See {@link PipeGraph}. */
+    public static int build(StreamExecutionEnvironment env, PipeSpec spec, List<SourceTable> tables, PipeRun run) {
         ReplicationMode mode = spec.setting(PipeSettings.REPLICATION_MODE);
-        List<TableSchema> schemas = tables.stream().map(SourceTable::schema).toList();
-        List<String> tableIds = schemas.stream().map(TableSchema::sourceId).toList();
-        int slots = 1;
-        DataStream<DurableProgress> progress = null;
-
-        if (mode != ReplicationMode.CDC_ONLY) {
+        PipeGraph graph = new PipeGraph(env, spec, tables.stream().map(SourceTable::schema).toList(), run);
+        if (run.loads()) {
             SnapshotExporter exporter = mode == ReplicationMode.SNAPSHOT
                     ? new TransactionSnapshotExporter()
                     : new SlotSnapshotExporter(spec.replicationSlotName());
-            CtidSnapshotSource snapshot = new CtidSnapshotSource(spec, tables, exporter);
-            slots = snapshot.readers();
-            progress = env.fromSource(snapshot, WatermarkStrategy.noWatermarks(), "postgres initial load")
-                    .setParallelism(snapshot.readers())
-                    .uid("postgres-snapshot")
-                    .transform("clickhouse (initial load)", RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, schemas))
-                    .setParallelism(snapshot.readers())
-                    .uid("clickhouse-snapshot");
+            CtidSnapshotSource snapshot = new CtidSnapshotSource(spec,
+                    tables.stream().filter(t -> run.loadTables().contains(t.spec().sourceId())).toList(), exporter);
+            graph.addLoad(snapshot, snapshot.readers(), "postgres initial load", "postgres-snapshot");
         }
         if (mode != ReplicationMode.SNAPSHOT) {
-            DataStream<DurableProgress> changes = env.fromSource(WalChangeSource.create(spec, tables),
-                            WatermarkStrategy.noWatermarks(), "postgres changes")
-                    .setParallelism(1)
-                    .uid("postgres-wal")
-                    .transform("clickhouse (changes)", RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, schemas))
-                    .setParallelism(1)
-                    .uid("clickhouse-changes");
-            progress = progress == null ? changes : progress.union(changes);
+            graph.addChanges(WalChangeSource.create(spec, tables), "postgres changes", "postgres-wal");
         }
-
-        PipeLifecycleOperator lifecycle = new PipeLifecycleOperator(spec.name(),
-                new ClickHouseConnections(spec.destination()), spec.destination().get(DestinationOptions.STATUS_DATABASE),
-                tableIds,
-                mode == ReplicationMode.CDC_ONLY ? PipeState.RUNNING : PipeState.SNAPSHOT,
-                mode == ReplicationMode.SNAPSHOT ? PipeState.COMPLETED : PipeState.RUNNING);
-        progress.global()
-                .transform("lifecycle", Types.VOID, lifecycle)
-                .setParallelism(1)
-                .uid("lifecycle")
-                .sinkTo(new DiscardingSink<>())
-                .setParallelism(1)
-                .name("end");
-        return slots;
+        return graph.finish();
     }
 }

@@ -3,16 +3,13 @@ package dev.ferry.jobs.postgres;
 import com.clickhouse.client.api.Client;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
-import dev.ferry.operators.clickhouse.ClickHouseSql;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
 import dev.ferry.operators.postgres.SlotManager;
 import dev.ferry.operators.postgres.SlotManager.SlotInfo;
-import dev.ferry.state.lifecycle.PipeState;
-import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
@@ -37,11 +34,20 @@ public final class PostgresPipeSetup {
     private PostgresPipeSetup() {}
 
     /**
-     * Checks source and destination, creates the destination tables and, for pipes that follow
-     * changes, the publication (and for CDC-only pipes the slot; the initial load creates it
-     * otherwise, exporting its snapshot). Returns the source tables.
+     * Provisioning and Setup of a new pipe: records both in the status tables and runs
+     * {@link #prepare}. Returns the source tables.
      */
     public static List<SourceTable> run(PipeSpec spec) {
+        return prepare(spec, true);
+    }
+
+    /**
+     * Checks source and destination, creates the destination tables (those missing) and, for pipes
+     * that follow changes, makes the publication list exactly the spec's tables (and creates the slot
+     * of a CDC-only pipe; the initial load creates it otherwise, exporting its snapshot). Safe to
+     * repeat: a pipe whose tables changed is prepared again. Returns the source tables.
+     */
+    public static List<SourceTable> prepare(PipeSpec spec, boolean newPipe) {
         if (spec.sourceKind() != SourceKind.POSTGRES) {
             throw new PipeSetupException("pipe " + spec.name() + " reads from " + spec.sourceKind() + ", not postgres");
         }
@@ -50,14 +56,8 @@ public final class PostgresPipeSetup {
         if (mode != ReplicationMode.SNAPSHOT) {
             checkReplication(spec, tables);
         }
-        ClickHouseConnections destination = new ClickHouseConnections(spec.destination());
-        try (Client client = destination.openChecked()) {
-            ClickHouseStatusTables status =
-                    new ClickHouseStatusTables(client, spec.destination().get(DestinationOptions.STATUS_DATABASE));
-            status.create();
-            status.recordState(spec.name(), null, PipeState.PROVISIONING, "");
-            status.recordState(spec.name(), PipeState.PROVISIONING, PipeState.SETUP, "");
-            createTables(client, destination.database(), tables);
+        try (Client client = new ClickHouseConnections(spec.destination()).openChecked()) {
+            ClickHouseDestinationSetup.prepare(client, spec, tables.stream().map(SourceTable::schema).toList(), newPipe);
         }
         if (mode != ReplicationMode.SNAPSHOT) {
             prepareReplication(spec, tables, mode);
@@ -117,7 +117,8 @@ public final class PostgresPipeSetup {
         }
     }
 
-    static List<SourceTable> readSourceTables(PipeSpec spec) {
+    /** The spec's tables as the catalog describes them now; creates nothing (a job reads them at start). */
+    public static List<SourceTable> readSourceTables(PipeSpec spec) {
         PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
         boolean snapshotOnly = spec.setting(PipeSettings.REPLICATION_MODE) == ReplicationMode.SNAPSHOT;
         List<SourceTable> tables = new ArrayList<>();
@@ -140,29 +141,5 @@ public final class PostgresPipeSetup {
             throw new PipeSetupException(String.join("; ", problems));
         }
         return tables;
-    }
-
-    /** Creates the database and tables; on failure drops the tables this call created. */
-    private static void createTables(Client client, String database, List<SourceTable> tables) {
-        List<String> created = new ArrayList<>();
-        try {
-            ClickHouseConnections.execute(client, ClickHouseTableDdl.createDatabase(database));
-            for (SourceTable t : tables) {
-                String target = t.schema().target();
-                boolean existed = !client.queryAll("EXISTS TABLE " + ClickHouseSql.qualified(database, target))
-                        .get(0).getString(1).equals("0");
-                ClickHouseConnections.execute(client, ClickHouseTableDdl.createTable(database, t.schema()));
-                if (!existed) {
-                    created.add(target);
-                }
-                LOG.info("destination table {}.{} ready for {}", database, target, t.spec().sourceId());
-            }
-        } catch (RuntimeException e) {
-            for (String target : created) {
-                ClickHouseConnections.execute(client, "DROP TABLE IF EXISTS " + ClickHouseSql.qualified(database, target));
-            }
-            throw new PipeSetupException("creating destination tables in " + database + " failed: "
-                    + PipeSetupException.firstLine(e), e);
-        }
     }
 }

@@ -2,6 +2,8 @@ package dev.ferry.operators.clickhouse;
 
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.ColumnType;
+import dev.ferry.state.schema.TableSchema;
+import java.util.Map;
 
 /**
  * ClickHouse column types for Ferry's column kinds. Dates and timestamps use the wide types
@@ -9,6 +11,10 @@ import dev.ferry.state.schema.ColumnType;
  * the nearest end (see {@link RowBinaryEncoder}).
  */
 public final class ClickHouseTypes {
+    /** What inserting JSON text into a JSON column takes; a server lacking either cannot hold JSON objects. */
+    public static final Map<String, String> JSON_OBJECT_SETTINGS =
+            Map.of("input_format_binary_read_json_as_string", "1", "json_type_escape_dots_in_keys", "1");
+
     private ClickHouseTypes() {}
 
     public static String of(ColumnSchema column) {
@@ -21,6 +27,20 @@ public final class ClickHouseTypes {
      */
     public static boolean nullable(ColumnSchema column) {
         return column.nullable() && column.type().kind() != ColumnType.Kind.ARRAY;
+    }
+
+    /**
+     * Settings an insert needs for a table's column types. A JSON object column is sent as its JSON
+     * text in RowBinary (the server parses it), with dots in keys kept as part of the key: a MongoDB
+     * field {@code "a.b"} stays apart from {@code {"a": {"b": ...}}} instead of failing the insert.
+     */
+    public static Map<String, String> insertSettings(TableSchema table) {
+        for (ColumnSchema c : table.columns()) {
+            if (c.type().isJsonObject()) {
+                return JSON_OBJECT_SETTINGS;
+            }
+        }
+        return Map.of();
     }
 
     public static String of(ColumnType type, boolean nullable) {
@@ -39,7 +59,8 @@ public final class ClickHouseTypes {
             case FLOAT32 -> "Float32";
             case FLOAT64 -> "Float64";
             case DECIMAL -> "Decimal(" + type.precision() + ", " + type.scale() + ")";
-            case STRING, JSON, BYTES -> "String";
+            case STRING, BYTES -> "String";
+            case JSON -> type.isJsonObject() ? "JSON" : "String";
             case DATE -> "Date32";
             case TIMESTAMP -> "DateTime64(6)";
             case TIMESTAMPTZ -> "DateTime64(6, 'UTC')";

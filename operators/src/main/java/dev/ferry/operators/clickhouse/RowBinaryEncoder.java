@@ -24,6 +24,8 @@ public final class RowBinaryEncoder {
     static final int MAX_DATE32 = (int) LocalDate.of(2299, 12, 31).toEpochDay();
     static final long MIN_DATETIME64_MICROS = MIN_DATE32 * 86_400L * 1_000_000L;
     static final long MAX_DATETIME64_MICROS = (MAX_DATE32 + 1L) * 86_400L * 1_000_000L - 1;
+    /** A JSON object column's default: the server refuses empty text there. */
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
 
     @FunctionalInterface
     private interface ValueWriter {
@@ -163,7 +165,8 @@ public final class RowBinaryEncoder {
             case INT64, FLOAT64, TIMESTAMP, TIMESTAMPTZ -> (v, out) -> out.writeLong(0);
             case FLOAT32 -> (v, out) -> out.writeInt(0);
             case DECIMAL -> (v, out) -> out.writeBigEndianAsLittle(new byte[0], decimalWidth(type.precision()));
-            case STRING, JSON, ENUM, BYTES, ARRAY -> (v, out) -> out.writeVarint(0);
+            case JSON -> type.isJsonObject() ? (v, out) -> out.writeBytes(EMPTY_OBJECT) : (v, out) -> out.writeVarint(0);
+            case STRING, ENUM, BYTES, ARRAY -> (v, out) -> out.writeVarint(0);
             case UUID -> (v, out) -> {
                 out.writeLong(0);
                 out.writeLong(0);

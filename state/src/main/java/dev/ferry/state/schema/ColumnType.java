@@ -11,13 +11,16 @@ import java.util.Objects;
  * <ul>
  *   <li>BOOL: Boolean; INT16, INT32, INT64, UINT32: Long; FLOAT32: Float; FLOAT64: Double
  *   <li>DECIMAL(p,s): BigDecimal
- *   <li>STRING, JSON, ENUM: String; BYTES: byte[]
+ *   <li>STRING, JSON, ENUM: String; BYTES: byte[]. A JSON column is JSON text; its
+ *       {@link #jsonObject()} variant holds a JSON object (a whole MongoDB document) and lands in
+ *       ClickHouse's {@code JSON} type instead of {@code String}.
  *   <li>DATE: Integer days since 1970-01-01; TIMESTAMP (no zone) and TIMESTAMPTZ (UTC): Long microseconds
  *   <li>UUID: java.util.UUID; ARRAY: Object[] of the element's representation (elements may be null)
  * </ul>
  */
 public final class ColumnType implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final String JSON_OBJECT = "JSON_OBJECT";
 
     public enum Kind {
         BOOL,
@@ -43,33 +46,43 @@ public final class ColumnType implements Serializable {
     private final int precision;
     private final int scale;
     private final ColumnType element;
+    private final boolean jsonObject;
 
-    private ColumnType(Kind kind, int precision, int scale, ColumnType element) {
+    private ColumnType(Kind kind, int precision, int scale, ColumnType element, boolean jsonObject) {
         this.kind = kind;
         this.precision = precision;
         this.scale = scale;
         this.element = element;
+        this.jsonObject = jsonObject;
     }
 
     public static ColumnType of(Kind kind) {
         if (kind == Kind.DECIMAL || kind == Kind.ARRAY) {
             throw new IllegalArgumentException(kind + " needs parameters");
         }
-        return new ColumnType(kind, 0, 0, null);
+        return new ColumnType(kind, 0, 0, null, false);
+    }
+
+    /**
+     * JSON text that is always an object, stored in ClickHouse's {@code JSON} type. A variant of
+     * {@link Kind#JSON} rather than a kind of its own: everything that reads JSON text reads it.
+     */
+    public static ColumnType jsonObject() {
+        return new ColumnType(Kind.JSON, 0, 0, null, true);
     }
 
     public static ColumnType decimal(int precision, int scale) {
         if (precision < 1 || precision > 76 || scale < 0 || scale > precision) {
             throw new IllegalArgumentException("decimal(" + precision + "," + scale + ") out of range");
         }
-        return new ColumnType(Kind.DECIMAL, precision, scale, null);
+        return new ColumnType(Kind.DECIMAL, precision, scale, null, false);
     }
 
     public static ColumnType arrayOf(ColumnType element) {
         if (element.kind == Kind.ARRAY) {
             throw new IllegalArgumentException("arrays of arrays are represented as one flat array");
         }
-        return new ColumnType(Kind.ARRAY, 0, 0, element);
+        return new ColumnType(Kind.ARRAY, 0, 0, element, false);
     }
 
     public Kind kind() {
@@ -88,18 +101,24 @@ public final class ColumnType implements Serializable {
         return element;
     }
 
+    /** True for {@link #jsonObject()}. */
+    public boolean isJsonObject() {
+        return jsonObject;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ColumnType t
                 && kind == t.kind
                 && precision == t.precision
                 && scale == t.scale
-                && Objects.equals(element, t.element);
+                && Objects.equals(element, t.element)
+                && jsonObject == t.jsonObject;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, precision, scale, element);
+        return Objects.hash(kind, precision, scale, element, jsonObject);
     }
 
     /** Parses {@link #toString()}'s form, used in checkpointed schemas. */
@@ -111,6 +130,9 @@ public final class ColumnType implements Serializable {
             String[] ps = text.substring(8, text.length() - 1).split(",");
             return decimal(Integer.parseInt(ps[0].trim()), Integer.parseInt(ps[1].trim()));
         }
+        if (text.equals(JSON_OBJECT)) {
+            return jsonObject();
+        }
         return of(Kind.valueOf(text));
     }
 
@@ -119,6 +141,7 @@ public final class ColumnType implements Serializable {
         return switch (kind) {
             case DECIMAL -> "DECIMAL(" + precision + "," + scale + ")";
             case ARRAY -> "ARRAY<" + element + ">";
+            case JSON -> jsonObject ? JSON_OBJECT : kind.name();
             default -> kind.name();
         };
     }

@@ -1,0 +1,141 @@
+package dev.ferry.operators.mongo;
+
+import com.mongodb.ClientSessionOptions;
+import com.mongodb.MongoException;
+import com.mongodb.client.ClientSession;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCursor;
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.SnapshotUnitDone;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.RawBsonDocument;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads partitions one after another on the fetcher thread, each with one cursor in {@code _id}
+ * order through the {@code _id} index (documents arrive as raw BSON and go straight to JSON text).
+ * Reads go where the spec's read preference says, in a causally consistent session that starts at
+ * the load's start time: a secondary answers only once it has applied everything up to it, so no
+ * document written before the change stream's start is missed. Each document travels with its
+ * {@code _id}, so a checkpoint can record where to continue; after a partition's last document comes
+ * a {@link SnapshotUnitDone} marker.
+ */
+final class MongoPartitionReader implements SplitReader<MongoSnapshotRow, MongoIdPartition> {
+    private static final Logger LOG = LoggerFactory.getLogger(MongoPartitionReader.class);
+    private static final int ROWS_PER_FETCH = 2_000;
+    private static final int CURSOR_BATCH = 5_000;
+    private static final BsonDocument ID_ORDER = new BsonDocument(MongoDocumentMapper.ID, new BsonInt32(1));
+
+    private final String pipe;
+    private final MongoConnections connections;
+    private final ArrayDeque<MongoIdPartition> queue = new ArrayDeque<>();
+
+    private volatile boolean wakeUp;
+    private MongoClient client;
+    private ClientSession session;
+    private MongoIdPartition current;
+    private MongoCursor<RawBsonDocument> cursor;
+    private long version;
+    private long rowsRead;
+
+    MongoPartitionReader(String pipe, MongoConnections connections) {
+        this.pipe = pipe;
+        this.connections = connections;
+    }
+
+    @Override
+    public RecordsWithSplitIds<MongoSnapshotRow> fetch() throws IOException {
+        wakeUp = false;
+        RecordsBySplits.Builder<MongoSnapshotRow> batch = new RecordsBySplits.Builder<>();
+        try {
+            if (current == null) {
+                if (queue.isEmpty()) {
+                    return batch.build();
+                }
+                open(queue.poll());
+            }
+            String splitId = current.splitId();
+            String table = current.table();
+            for (int n = 0; n < ROWS_PER_FETCH && !wakeUp; n++) {
+                if (!cursor.hasNext()) {
+                    batch.add(splitId, new MongoSnapshotRow(ChangeRecord.marker(table,
+                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)), null));
+                    batch.addFinishedSplit(splitId);
+                    LOG.debug("read partition {} {}: {} documents", splitId, current.describeRange(), rowsRead);
+                    closePartition();
+                    break;
+                }
+                RawBsonDocument document = cursor.next();
+                batch.add(splitId, new MongoSnapshotRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
+                        MongoDocumentMapper.row(document)), document.get(MongoDocumentMapper.ID)));
+                rowsRead++;
+            }
+        } catch (MongoException e) {
+            throw new IOException("initial load of " + (current == null ? "?" : current.splitId() + " "
+                    + current.describeRange()) + " from " + connections.describe() + " failed: " + e.getMessage(), e);
+        }
+        return batch.build();
+    }
+
+    private void open(MongoIdPartition partition) {
+        if (client == null) {
+            client = connections.open("snapshot");
+            session = client.startSession(ClientSessionOptions.builder().causallyConsistent(true).build());
+            session.advanceOperationTime(partition.loadStartTime());
+        }
+        current = partition;
+        version = MongoVersions.snapshot(partition.loadStartTime());
+        rowsRead = partition.rowsBefore();
+        cursor = client.getDatabase(connections.database())
+                .getCollection(partition.table(), RawBsonDocument.class)
+                .withReadPreference(connections.loadReadPreference())
+                .find(session, partition.filter())
+                .sort(ID_ORDER)
+                .hint(ID_ORDER)
+                .batchSize(CURSOR_BATCH)
+                .comment("ferry pipe=" + pipe + " collection=" + partition.table() + " partition " + (partition.index() + 1)
+                        + "/" + partition.count() + " _id " + partition.describeRange())
+                .cursor();
+    }
+
+    private void closePartition() {
+        cursor.close();
+        cursor = null;
+        current = null;
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<MongoIdPartition> change) {
+        if (!(change instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("unsupported split change " + change);
+        }
+        queue.addAll(change.splits());
+    }
+
+    @Override
+    public void wakeUp() {
+        wakeUp = true;
+    }
+
+    @Override
+    public void close() {
+        if (cursor != null) {
+            cursor.close();
+        }
+        if (session != null) {
+            session.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+    }
+}

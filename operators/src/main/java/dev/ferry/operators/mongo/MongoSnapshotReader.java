@@ -1,0 +1,34 @@
+package dev.ferry.operators.mongo;
+
+import dev.ferry.operators.load.PartitionedLoadReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+
+/** The MongoDB initial load's reader: emits each row and remembers its {@code _id} as the partition's position. */
+final class MongoSnapshotReader extends PartitionedLoadReader<MongoSnapshotRow, MongoIdPartition, MongoPartitionProgress> {
+
+    MongoSnapshotReader(String pipe, MongoConnections connections, SourceReaderContext context) {
+        super(() -> new MongoPartitionReader(pipe, connections),
+                (row, output, progress) -> {
+                    output.collect(row.record());
+                    if (row.id() != null) {
+                        progress.emitted(row.id());
+                    }
+                },
+                context);
+    }
+
+    @Override
+    protected MongoIdPartition partitionOf(MongoPartitionProgress state) {
+        return state.partition();
+    }
+
+    @Override
+    protected MongoPartitionProgress initializedState(MongoIdPartition split) {
+        return new MongoPartitionProgress(split);
+    }
+
+    @Override
+    protected MongoIdPartition toSplitType(String splitId, MongoPartitionProgress state) {
+        return state.toSplit();
+    }
+}
