@@ -16,6 +16,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=process.sh
+. "$repo/deploy/local/process.sh"
 local_home="${FERRY_LOCAL_HOME:-$repo/.local}"
 mkdir -p "$local_home"
 local_home="$(cd "$local_home" && pwd)"
@@ -36,11 +38,8 @@ pid() {
   [[ -f "$pid_file" ]] && cat "$pid_file"
 }
 
-# Alive and ours: a stale pid file may name a pid reused by another program.
 running() {
-  local p
-  p="$(pid)" && [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null \
-    && grep -qa 'ferry-chdb-server' "/proc/$p/cmdline" 2>/dev/null
+  process_alive "$pid_file" ferry-chdb-server
 }
 
 server_jar() {
@@ -126,20 +125,8 @@ stop() {
     echo "ClickHouse (chDB) not running"
     return 0
   fi
-  local p waited=0
-  p="$(pid)"
   # SIGTERM: the server stops taking requests, closes its engine connections and exits.
-  kill -TERM "$p"
-  while kill -0 "$p" 2>/dev/null; do
-    if ((waited >= 150)); then
-      echo "ClickHouse (chDB) pid $p still alive after 30s; killing it" >&2
-      kill -KILL "$p" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
-  rm -f "$pid_file"
+  process_stop "$pid_file" ferry-chdb-server "ClickHouse (chDB)"
   echo "ClickHouse (chDB) stopped"
 }
 

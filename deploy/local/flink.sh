@@ -11,6 +11,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=process.sh
+. "$repo/deploy/local/process.sh"
 home="${FERRY_LOCAL_HOME:-$repo/.local}"
 mkdir -p "$home"
 home="$(cd "$home" && pwd)/flink"
@@ -88,7 +90,7 @@ logger.akka.level = WARN
 LOG
 }
 
-alive() { local f="$home/run/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+alive() { process_alive "$home/run/$1.pid" "$conf"; }
 
 launch() { # name main-class jvm-flags...
   local name=$1 main=$2
@@ -138,15 +140,7 @@ start() {
   echo "Flink session cluster running: $url (state in $home)"
 }
 
-stop_one() {
-  local f="$home/run/$1.pid"
-  if alive "$1"; then
-    kill "$(cat "$f")"
-    for _ in $(seq 1 40); do alive "$1" || break; sleep 0.25; done
-    alive "$1" && kill -9 "$(cat "$f")"
-  fi
-  rm -f "$f"
-}
+stop_one() { process_stop "$home/run/$1.pid" "$conf" "Flink $1" 10; }
 
 case "${1:-}" in
   start) start ;;

@@ -11,6 +11,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=process.sh
+. "$repo/deploy/local/process.sh"
 local_home="${FERRY_LOCAL_HOME:-$repo/.local}"
 mkdir -p "$local_home"
 local_home="$(cd "$local_home" && pwd)"
@@ -24,11 +26,8 @@ pid() {
   [[ -f "$pid_file" ]] && cat "$pid_file"
 }
 
-# Alive and ours: a stale pid file may name a pid reused by another program.
 running() {
-  local p
-  p="$(pid)" && [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null \
-    && grep -qa 'ZooKeeperServerMain' "/proc/$p/cmdline" 2>/dev/null
+  process_alive "$pid_file" ZooKeeperServerMain
 }
 
 # The four-letter word `ruok`: a serving ZooKeeper answers `imok`.
@@ -103,18 +102,7 @@ stop() {
     echo "ZooKeeper not running"
     return 0
   fi
-  local p waited=0
-  p="$(pid)"
-  kill -TERM "$p"
-  while kill -0 "$p" 2>/dev/null; do
-    if ((waited >= 100)); then
-      kill -KILL "$p" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
-  rm -f "$pid_file"
+  process_stop "$pid_file" ZooKeeperServerMain ZooKeeper 20
   echo "ZooKeeper stopped"
 }
 

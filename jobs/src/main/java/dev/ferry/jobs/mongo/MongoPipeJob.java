@@ -4,8 +4,8 @@ import dev.ferry.jobs.PipeGraph;
 import dev.ferry.operators.mongo.MongoChangeStreamSource;
 import dev.ferry.operators.mongo.MongoSnapshotSource;
 import dev.ferry.state.lifecycle.PipeRun;
-import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
+import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 

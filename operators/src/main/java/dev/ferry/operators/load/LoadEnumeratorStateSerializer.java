@@ -1,33 +1,28 @@
 package dev.ferry.operators.load;
 
+import dev.ferry.state.record.OneVersionSerializer;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /** Checkpoint form of {@link LoadEnumeratorState}; partitions in their own codec's form. */
 public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
-        implements SimpleVersionedSerializer<LoadEnumeratorState<P>> {
+        extends OneVersionSerializer<LoadEnumeratorState<P>> {
     private static final int VERSION = 1;
 
     private final PartitionCodec<P> codec;
 
     public LoadEnumeratorStateSerializer(PartitionCodec<P> codec) {
+        super(VERSION, "initial load state");
         this.codec = codec;
     }
 
     @Override
-    public int getVersion() {
-        return VERSION;
-    }
-
-    @Override
-    public byte[] serialize(LoadEnumeratorState<P> state) throws IOException {
-        DataOutputSerializer out = new DataOutputSerializer(256);
+    public void write(LoadEnumeratorState<P> state, DataOutput out) throws IOException {
         out.writeInt(state.unplannedTables().size());
         for (String t : state.unplannedTables()) {
             out.writeUTF(t);
@@ -41,15 +36,10 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
             out.writeUTF(id);
         }
         out.writeBoolean(state.pointTaken());
-        return out.getCopyOfBuffer();
     }
 
     @Override
-    public LoadEnumeratorState<P> deserialize(int version, byte[] bytes) throws IOException {
-        if (version != VERSION) {
-            throw new IOException("unknown initial load state version " + version);
-        }
-        DataInputDeserializer in = new DataInputDeserializer(bytes);
+    public LoadEnumeratorState<P> read(DataInput in) throws IOException {
         List<String> unplanned = new ArrayList<>();
         for (int i = in.readInt(); i > 0; i--) {
             unplanned.add(in.readUTF());

@@ -1,5 +1,6 @@
 package dev.ferry.operators.mongo;
 
+import dev.ferry.state.record.OneVersionSerializer;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -8,8 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.bson.BsonValue;
 
 /** Checkpoint forms of the change stream's split ({@link MongoChangeStreamSplit}) and enumerator state. */
@@ -18,21 +17,21 @@ final class MongoChangeStreamSerializers {
 
     private MongoChangeStreamSerializers() {}
 
-    static final SimpleVersionedSerializer<MongoChangeStreamSplit> SPLIT = new Versioned<>() {
+    static final SimpleVersionedSerializer<MongoChangeStreamSplit> SPLIT = new OneVersionSerializer<>(VERSION, "MongoDB change stream split") {
         @Override
-        void write(MongoChangeStreamSplit split, DataOutput out) throws IOException {
+        public void write(MongoChangeStreamSplit split, DataOutput out) throws IOException {
             writeSplit(split, out);
         }
 
         @Override
-        MongoChangeStreamSplit read(DataInput in) throws IOException {
+        public MongoChangeStreamSplit read(DataInput in) throws IOException {
             return readSplit(in);
         }
     };
 
-    static final SimpleVersionedSerializer<MongoChangeStreamEnumState> ENUMERATOR = new Versioned<>() {
+    static final SimpleVersionedSerializer<MongoChangeStreamEnumState> ENUMERATOR = new OneVersionSerializer<>(VERSION, "MongoDB change stream enumerator state") {
         @Override
-        void write(MongoChangeStreamEnumState state, DataOutput out) throws IOException {
+        public void write(MongoChangeStreamEnumState state, DataOutput out) throws IOException {
             out.writeInt(state.unassigned().size());
             for (MongoChangeStreamSplit s : state.unassigned()) {
                 writeSplit(s, out);
@@ -44,7 +43,7 @@ final class MongoChangeStreamSerializers {
         }
 
         @Override
-        MongoChangeStreamEnumState read(DataInput in) throws IOException {
+        public MongoChangeStreamEnumState read(DataInput in) throws IOException {
             List<MongoChangeStreamSplit> unassigned = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) {
                 unassigned.add(readSplit(in));
@@ -71,32 +70,5 @@ final class MongoChangeStreamSerializers {
         BsonValue token = MongoBsonBytes.read(in);
         return new MongoChangeStreamSplit(collection, startAt, token == null ? null : token.asDocument(), in.readLong(),
                 in.readInt());
-    }
-
-    /** A serializer of one version, writing with DataOutput. */
-    private abstract static class Versioned<T> implements SimpleVersionedSerializer<T> {
-        abstract void write(T value, DataOutput out) throws IOException;
-
-        abstract T read(DataInput in) throws IOException;
-
-        @Override
-        public int getVersion() {
-            return VERSION;
-        }
-
-        @Override
-        public byte[] serialize(T value) throws IOException {
-            DataOutputSerializer out = new DataOutputSerializer(128);
-            write(value, out);
-            return out.getCopyOfBuffer();
-        }
-
-        @Override
-        public T deserialize(int version, byte[] bytes) throws IOException {
-            if (version != VERSION) {
-                throw new IOException("unknown MongoDB change stream state version " + version);
-            }
-            return read(new DataInputDeserializer(bytes));
-        }
     }
 }

@@ -1,38 +1,20 @@
 package dev.ferry.operators.mongo;
 
 import dev.ferry.operators.load.PartitionCodec;
+import dev.ferry.state.record.OneVersionSerializer;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /** Checkpoint form of {@link MongoIdPartition}, on its own (split state) and inside the load's state. */
 public final class MongoIdPartitionSerializer
-        implements SimpleVersionedSerializer<MongoIdPartition>, PartitionCodec<MongoIdPartition> {
+        extends OneVersionSerializer<MongoIdPartition> implements PartitionCodec<MongoIdPartition> {
     private static final long serialVersionUID = 1L;
     public static final MongoIdPartitionSerializer INSTANCE = new MongoIdPartitionSerializer();
     private static final int VERSION = 1;
 
-    @Override
-    public int getVersion() {
-        return VERSION;
-    }
-
-    @Override
-    public byte[] serialize(MongoIdPartition p) throws IOException {
-        DataOutputSerializer out = new DataOutputSerializer(64);
-        write(p, out);
-        return out.getCopyOfBuffer();
-    }
-
-    @Override
-    public MongoIdPartition deserialize(int version, byte[] bytes) throws IOException {
-        if (version != VERSION) {
-            throw new IOException("unknown MongoIdPartition version " + version);
-        }
-        return read(new DataInputDeserializer(bytes));
+    private MongoIdPartitionSerializer() {
+        super(VERSION, "MongoIdPartition");
     }
 
     @Override

@@ -5,15 +5,12 @@ import com.mongodb.MongoException;
 import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCursor;
+import dev.ferry.operators.load.PartitionSplitReader;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.SnapshotUnitDone;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.RawBsonDocument;
@@ -29,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code _id}, so a checkpoint can record where to continue; after a partition's last document comes
  * a {@link SnapshotUnitDone} marker.
  */
-final class MongoPartitionReader implements SplitReader<MongoSnapshotRow, MongoIdPartition> {
+final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, MongoIdPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(MongoPartitionReader.class);
     private static final int ROWS_PER_FETCH = 2_000;
     private static final int CURSOR_BATCH = 5_000;
@@ -37,9 +34,7 @@ final class MongoPartitionReader implements SplitReader<MongoSnapshotRow, MongoI
 
     private final String pipe;
     private final MongoConnections connections;
-    private final ArrayDeque<MongoIdPartition> queue = new ArrayDeque<>();
 
-    private volatile boolean wakeUp;
     private MongoClient client;
     private ClientSession session;
     private MongoIdPartition current;
@@ -54,18 +49,18 @@ final class MongoPartitionReader implements SplitReader<MongoSnapshotRow, MongoI
 
     @Override
     public RecordsWithSplitIds<MongoSnapshotRow> fetch() throws IOException {
-        wakeUp = false;
+        startFetch();
         RecordsBySplits.Builder<MongoSnapshotRow> batch = new RecordsBySplits.Builder<>();
         try {
             if (current == null) {
-                if (queue.isEmpty()) {
+                if (!hasPartition()) {
                     return batch.build();
                 }
-                open(queue.poll());
+                open(nextPartition());
             }
             String splitId = current.splitId();
             String table = current.table();
-            for (int n = 0; n < ROWS_PER_FETCH && !wakeUp; n++) {
+            for (int n = 0; n < ROWS_PER_FETCH && !wokenUp(); n++) {
                 if (!cursor.hasNext()) {
                     batch.add(splitId, new MongoSnapshotRow(ChangeRecord.marker(table,
                             new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)), null));
@@ -111,19 +106,6 @@ final class MongoPartitionReader implements SplitReader<MongoSnapshotRow, MongoI
         cursor.close();
         cursor = null;
         current = null;
-    }
-
-    @Override
-    public void handleSplitsChanges(SplitsChange<MongoIdPartition> change) {
-        if (!(change instanceof SplitsAddition)) {
-            throw new UnsupportedOperationException("unsupported split change " + change);
-        }
-        queue.addAll(change.splits());
-    }
-
-    @Override
-    public void wakeUp() {
-        wakeUp = true;
     }
 
     @Override

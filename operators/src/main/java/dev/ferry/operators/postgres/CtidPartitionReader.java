@@ -1,5 +1,6 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.load.PartitionSplitReader;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.state.record.ChangeRecord;
@@ -10,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -18,9 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
-import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * ctid, so a checkpoint can record where to continue. After a partition's last row it emits a
  * {@link SnapshotUnitDone} marker.
  */
-final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
+final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
     private static final int ROWS_PER_FETCH = 2_000;
     private static final int CURSOR_FETCH_SIZE = 10_000;
@@ -39,9 +36,7 @@ final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
     private final CtidSnapshotSource source;
     private final Map<String, SourceTable> tables;
     private final CompletableFuture<SnapshotGrant> grant;
-    private final ArrayDeque<CtidPartition> queue = new ArrayDeque<>();
 
-    private volatile boolean wakeUp;
     private Connection conn;
     private CtidPartition current;
     private PreparedStatement statement;
@@ -57,24 +52,24 @@ final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
 
     @Override
     public RecordsWithSplitIds<CtidRow> fetch() throws IOException {
-        wakeUp = false;
+        startFetch();
         RecordsBySplits.Builder<CtidRow> batch = new RecordsBySplits.Builder<>();
         try {
             if (current == null) {
-                if (queue.isEmpty()) {
+                if (!hasPartition()) {
                     return batch.build();
                 }
                 SnapshotGrant snapshot = awaitGrant();
                 if (snapshot == null) {
                     return batch.build(); // woken up
                 }
-                open(queue.poll(), snapshot);
+                open(nextPartition(), snapshot);
             }
             String splitId = current.splitId();
             String table = current.table();
             long version = grant.getNow(null).version();
             int n = 0;
-            while (n < ROWS_PER_FETCH && !wakeUp) {
+            while (n < ROWS_PER_FETCH && !wokenUp()) {
                 if (!rows.next()) {
                     batch.add(splitId, new CtidRow(ChangeRecord.marker(current.table(),
                             new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)), null));
@@ -96,7 +91,7 @@ final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
     }
 
     private SnapshotGrant awaitGrant() throws IOException {
-        while (!wakeUp) {
+        while (!wokenUp()) {
             try {
                 return grant.get(100, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
@@ -144,19 +139,6 @@ final class CtidPartitionReader implements SplitReader<CtidRow, CtidPartition> {
         rows = null;
         statement = null;
         current = null;
-    }
-
-    @Override
-    public void handleSplitsChanges(SplitsChange<CtidPartition> change) {
-        if (!(change instanceof SplitsAddition)) {
-            throw new UnsupportedOperationException("unsupported split change " + change);
-        }
-        queue.addAll(change.splits());
-    }
-
-    @Override
-    public void wakeUp() {
-        wakeUp = true;
     }
 
     @Override

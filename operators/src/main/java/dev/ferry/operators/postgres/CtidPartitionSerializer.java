@@ -1,37 +1,19 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.load.PartitionCodec;
+import dev.ferry.state.record.OneVersionSerializer;
 import java.io.DataInput;
 import java.io.DataOutput;
-import dev.ferry.operators.load.PartitionCodec;
 import java.io.IOException;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /** Checkpoint form of {@link CtidPartition}, on its own (split state) and inside the load's state. */
-public final class CtidPartitionSerializer implements SimpleVersionedSerializer<CtidPartition>, PartitionCodec<CtidPartition> {
+public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPartition> implements PartitionCodec<CtidPartition> {
     private static final long serialVersionUID = 1L;
     public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
     private static final int VERSION = 2;
 
-    @Override
-    public int getVersion() {
-        return VERSION;
-    }
-
-    @Override
-    public byte[] serialize(CtidPartition p) throws IOException {
-        DataOutputSerializer out = new DataOutputSerializer(64);
-        write(p, out);
-        return out.getCopyOfBuffer();
-    }
-
-    @Override
-    public CtidPartition deserialize(int version, byte[] bytes) throws IOException {
-        if (version != VERSION) {
-            throw new IOException("unknown CtidPartition version " + version);
-        }
-        return read(new DataInputDeserializer(bytes));
+    private CtidPartitionSerializer() {
+        super(VERSION, "CtidPartition");
     }
 
     @Override

@@ -1,27 +1,25 @@
 package dev.ferry.state.lifecycle;
 
+import dev.ferry.state.record.OneVersionSerializer;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /** Checkpoint form of {@link PipeProgress}. */
-public final class PipeProgressSerializer implements SimpleVersionedSerializer<PipeProgress> {
+public final class PipeProgressSerializer extends OneVersionSerializer<PipeProgress> {
     public static final PipeProgressSerializer INSTANCE = new PipeProgressSerializer();
     private static final int VERSION = 2;
 
-    @Override
-    public int getVersion() {
-        return VERSION;
+    private PipeProgressSerializer() {
+        super(VERSION, "PipeProgress");
     }
 
     @Override
-    public byte[] serialize(PipeProgress p) throws IOException {
-        DataOutputSerializer out = new DataOutputSerializer(256);
+    public void write(PipeProgress p, DataOutput out) throws IOException {
         out.writeUTF(p.state().name());
         out.writeUTF(p.reason());
         out.writeInt(p.generation());
@@ -40,15 +38,10 @@ public final class PipeProgressSerializer implements SimpleVersionedSerializer<P
             out.writeLong(t.batches());
             out.writeLong(t.maxVersion());
         }
-        return out.getCopyOfBuffer();
     }
 
     @Override
-    public PipeProgress deserialize(int version, byte[] bytes) throws IOException {
-        if (version != VERSION) {
-            throw new IOException("unknown PipeProgress version " + version);
-        }
-        DataInputDeserializer in = new DataInputDeserializer(bytes);
+    public PipeProgress read(DataInput in) throws IOException {
         PipeState state = PipeState.valueOf(in.readUTF());
         String reason = in.readUTF();
         int generation = in.readInt();

@@ -1,28 +1,25 @@
 package dev.ferry.state.record;
 
 import dev.ferry.state.record.DurableProgress.TableWrites;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 
 /** Checkpoint form of {@link DurableProgress} (it is the sink's committable). */
-public final class DurableProgressSerializer implements SimpleVersionedSerializer<DurableProgress> {
+public final class DurableProgressSerializer extends OneVersionSerializer<DurableProgress> {
     public static final DurableProgressSerializer INSTANCE = new DurableProgressSerializer();
     private static final int VERSION = 1;
 
-    @Override
-    public int getVersion() {
-        return VERSION;
+    private DurableProgressSerializer() {
+        super(VERSION, "DurableProgress");
     }
 
     @Override
-    public byte[] serialize(DurableProgress progress) throws IOException {
-        DataOutputSerializer out = new DataOutputSerializer(128);
+    public void write(DurableProgress progress, DataOutput out) throws IOException {
         out.writeInt(progress.tables().size());
         for (Map.Entry<String, TableWrites> e : progress.tables().entrySet()) {
             TableWrites w = e.getValue();
@@ -38,15 +35,10 @@ public final class DurableProgressSerializer implements SimpleVersionedSerialize
                 MarkerCodec.write(u, out);
             }
         }
-        return out.getCopyOfBuffer();
     }
 
     @Override
-    public DurableProgress deserialize(int version, byte[] bytes) throws IOException {
-        if (version != VERSION) {
-            throw new IOException("unknown DurableProgress version " + version);
-        }
-        DataInputDeserializer in = new DataInputDeserializer(bytes);
+    public DurableProgress read(DataInput in) throws IOException {
         Map<String, TableWrites> tables = new LinkedHashMap<>();
         for (int n = in.readInt(); n > 0; n--) {
             String table = in.readUTF();
