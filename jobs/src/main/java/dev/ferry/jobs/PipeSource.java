@@ -6,6 +6,7 @@ import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
 import java.util.List;
+import java.util.Optional;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -46,4 +47,15 @@ public interface PipeSource {
 
     /** Releases what the pipe holds on the source (a slot, a publication) when it is deleted. */
     void release(PipeSpec spec) throws InterruptedException;
+
+    /**
+     * Where the pipe's change position stands on the source, for {@code ferry status}; empty when the
+     * source keeps none for it (snapshot pipes; MongoDB, whose stream position is in the job's state)
+     * or cannot be read now.
+     */
+    Optional<Replication> replication(PipeSpec spec);
+
+    /** A replication slot seen from the source: its WAL position against the slot's acknowledged one. */
+    record Replication(String slot, boolean active, long sourceLsn, long confirmedLsn, long lagBytes,
+            long retainedBytes, String walStatus) {}
 }

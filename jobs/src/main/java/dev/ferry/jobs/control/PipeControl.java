@@ -256,7 +256,7 @@ public final class PipeControl {
         PipeSource.of(spec).release(spec);
         if (dropTables) {
             withDestination(spec, client -> {
-                // ON CLUSTER, with their Distributed tables, replicated ones with SYNC (frees their Keeper paths)
+                // ON CLUSTER, with their Distributed tables; SYNC where a Keeper path is made from the name
                 ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
                 for (TableSpec t : spec.tables()) {
                     for (String table : List.of(t.target(), ClickHouseResync.copyOf(t.target()))) {

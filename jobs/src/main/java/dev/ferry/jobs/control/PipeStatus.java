@@ -1,22 +1,17 @@
 package dev.ferry.jobs.control;
 
 import com.clickhouse.client.api.Client;
+import dev.ferry.jobs.PipeSource;
+import dev.ferry.jobs.PipeSource.Replication;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
-import dev.ferry.operators.postgres.PostgresConnections;
-import dev.ferry.operators.postgres.SlotManager;
-import dev.ferry.operators.postgres.SlotManager.SlotInfo;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.DestinationOptions;
-import dev.ferry.state.spec.PipeSettings;
-import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
-import dev.ferry.state.spec.SourceKind;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -39,10 +34,6 @@ public record PipeStatus(
         List<TableProgressRow> tables,
         Optional<Replication> replication) {
 
-    /** The slot seen from the source. */
-    public record Replication(String slot, boolean active, long sourceLsn, long confirmedLsn, long lagBytes,
-            long retainedBytes, String walStatus) {}
-
     public static PipeStatus of(PipeControl control, String name) throws IOException {
         PipeState state = control.state(name);
         PipeEntry e = control.entry(name);
@@ -61,24 +52,7 @@ public record PipeStatus(
         FlinkRestClient flink = new FlinkRestClient(e.flinkUrl());
         String jobState = e.hasJob() ? flink.jobState(e.jobId()).orElse("GONE") : "";
         return new PipeStatus(name, state, last == null ? null : last.at(), last == null ? "" : last.reason(), lastError,
-                e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", progress, replication(spec));
-    }
-
-    private static Optional<Replication> replication(PipeSpec spec) {
-        // MongoDB change streams hold nothing on the server: their position is in the job's state.
-        if (spec.sourceKind() != SourceKind.POSTGRES
-                || spec.setting(PipeSettings.REPLICATION_MODE) == ReplicationMode.SNAPSHOT) {
-            return Optional.empty();
-        }
-        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
-        try (Connection conn = source.open("status")) {
-            long now = SlotManager.currentLsn(conn);
-            return SlotManager.slot(conn, spec.replicationSlotName()).map((SlotInfo s) -> new Replication(s.name(),
-                    s.active(), now, s.confirmedFlushLsn(), Math.max(0, now - s.confirmedFlushLsn()), s.retainedBytes(),
-                    s.walStatus()));
-        } catch (Exception e) {
-            return Optional.empty();
-        }
+                e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", progress, PipeSource.of(spec).replication(spec));
     }
 
     public void print(PrintWriter out) {

@@ -8,6 +8,7 @@ import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
 import java.util.List;
+import java.util.Optional;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -50,4 +51,9 @@ public final class MongoPipeSource implements PipeSource {
 
     @Override
     public void release(PipeSpec spec) {}
+
+    @Override
+    public Optional<Replication> replication(PipeSpec spec) {
+        return Optional.empty();
+    }
 }

@@ -83,4 +83,21 @@ public final class PostgresPipeSource implements PipeSource {
             }
         }
     }
+
+    /** The slot's position against the source's WAL; empty for snapshot pipes or when the source cannot be read. */
+    @Override
+    public Optional<Replication> replication(PipeSpec spec) {
+        if (spec.setting(PipeSettings.REPLICATION_MODE) == ReplicationMode.SNAPSHOT) {
+            return Optional.empty();
+        }
+        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
+        try (Connection conn = source.open("status")) {
+            long now = SlotManager.currentLsn(conn);
+            return SlotManager.slot(conn, spec.replicationSlotName()).map((SlotInfo s) -> new Replication(s.name(),
+                    s.active(), now, s.confirmedFlushLsn(), Math.max(0, now - s.confirmedFlushLsn()), s.retainedBytes(),
+                    s.walStatus()));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
 }

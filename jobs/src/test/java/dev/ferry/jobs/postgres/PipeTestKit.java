@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.jobs.PipeRuns;
-import dev.ferry.state.lifecycle.PipeRun;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
@@ -45,16 +44,19 @@ final class PipeTestKit {
         return PipeSpecParser.parse(yaml, Map.of());
     }
 
-    static PipeRun firstRun(PipeSpec spec, List<SourceTable> tables) {
-        return PipeRuns.first(spec);
-    }
-
     /** Sets the pipe up and submits its job to the test cluster. */
     static JobClient start(PipeSpec spec, List<SourceTable> tables) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
+        PostgresPipeJob.build(env, spec, tables, PipeRuns.first(spec));
         return env.executeAsync(spec.name());
+    }
+
+    /** Sets a snapshot pipe up and runs its job to the end; returns its source tables. */
+    static List<SourceTable> runToCompletion(PipeSpec spec) throws Exception {
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        start(spec, tables).getJobExecutionResult().get();
+        return tables;
     }
 
     static void awaitState(ClickHouseTestDatabase ch, String pipe, PipeState state, Duration timeout)

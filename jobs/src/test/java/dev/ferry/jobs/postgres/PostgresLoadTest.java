@@ -2,9 +2,8 @@ package dev.ferry.jobs.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.jobs.PipeEnvironment;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpec;
@@ -16,6 +15,9 @@ import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,13 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,7 +93,7 @@ class PostgresLoadTest {
         PipeSpec spec = PipeTestKit.spec("load_million", pg, ch, "['\"Sales Data\".\"Order Lines\"']",
                 "{replication_mode: snapshot, sync_interval_seconds: 2}");
         long start = System.nanoTime();
-        List<SourceTable> tables = runToCompletion(spec);
+        List<SourceTable> tables = PipeTestKit.runToCompletion(spec);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("initial load of 1,000,002 rows took %.1f s (%.0f rows/s)%n", seconds, 1_000_002 / seconds);
 
@@ -135,7 +133,7 @@ class PostgresLoadTest {
                         + " 10000, initial_load_parallelism: 3, sync_interval_seconds: 1}");
         List<SourceTable> tables;
         try {
-            tables = runToCompletion(spec);
+            tables = PipeTestKit.runToCompletion(spec);
         } finally {
             stop.set(true);
             writer.join();
@@ -173,10 +171,7 @@ class PostgresLoadTest {
                 "{replication_mode: snapshot, snapshot_num_rows_per_partition: 50000, initial_load_parallelism: 2,"
                         + " sync_interval_seconds: 1}");
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
-        JobClient job = env.executeAsync("load_fail");
+        JobClient job = PipeTestKit.start(spec, tables);
 
         ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
         long deadline = System.currentTimeMillis() + 120_000;
@@ -254,15 +249,6 @@ class PostgresLoadTest {
         }
         System.out.printf("%d partitions; %d continued after the failure, %d handed out after the last checkpoint"
                 + " read again from their start%n", total, resumed, readAgain);
-    }
-
-    private List<SourceTable> runToCompletion(PipeSpec spec) throws Exception {
-        List<SourceTable> tables = PostgresPipeSetup.run(spec);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
-        env.execute(spec.name());
-        return tables;
     }
 
     private void assertEqual(SourceTable table, String pgName, long rows) throws Exception {

@@ -2,7 +2,6 @@ package dev.ferry.jobs.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
@@ -12,7 +11,6 @@ import dev.ferry.testing.PostgresTestDatabase;
 import dev.ferry.testing.TableComparison;
 import java.sql.Connection;
 import java.util.List;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,11 +65,7 @@ class PostgresSnapshotPipeTest {
         PipeSpec spec = PipeTestKit.spec("snap_small", pg, ch, "['public.\"Mixed Case\"']",
                 "{replication_mode: snapshot, snapshot_num_rows_per_partition: 300, initial_load_parallelism: 3,"
                         + " sync_interval_seconds: 1}");
-        List<SourceTable> tables = PostgresPipeSetup.run(spec);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables, PipeTestKit.firstRun(spec, tables));
-        env.execute("snap_small");
+        List<SourceTable> tables = PipeTestKit.runToCompletion(spec);
 
         try (Connection c = pg.connect()) {
             TableComparison.Result result =
