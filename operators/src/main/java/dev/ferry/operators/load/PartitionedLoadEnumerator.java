@@ -1,6 +1,7 @@
 package dev.ferry.operators.load;
 
 import dev.ferry.operators.load.LoadEvents.PartitionFinished;
+import dev.ferry.operators.load.LoadEvents.PartitionsHeld;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * <p>Recovery follows Flink's split contract: a reader restores the partitions it held at the last
  * completed checkpoint (with its position in them), and {@link #addSplitsBack} returns those handed
  * out after it, finished or not, since their rows may have been lost with the writer's buffer.
+ * Restored from a checkpoint, the enumerator does not know which of the partitions it had handed out
+ * are still with readers: a reader may have finished one between the enumerator's snapshot and its
+ * own (its rows are then in the checkpoint, its PartitionFinished event is not). So it hands out
+ * nothing until every reader has said which partitions it restored ({@link PartitionsHeld}); the
+ * others were finished.
  * Source-specific events go to {@link #handleOtherEvent}.
  */
 public class PartitionedLoadEnumerator<P extends LoadPartition> implements SplitEnumerator<P, LoadEnumeratorState<P>> {
@@ -42,6 +48,9 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     private final Set<String> planning = new HashSet<>();
     private final Map<String, Integer> outWithReaders = new HashMap<>();
     private final LinkedHashSet<Integer> waitingForSplit = new LinkedHashSet<>();
+    /** Handed out before the checkpoint this enumerator was restored from; not yet claimed by a reader. */
+    private final Set<String> unconfirmed = new HashSet<>();
+    private final Set<Integer> reported = new HashSet<>();
     private boolean pointTaken;
 
     public PartitionedLoadEnumerator(SplitEnumeratorContext<P> context, String pipe, LoadPlanner<P> planner,
@@ -55,14 +64,8 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
         this.pending = new ArrayList<>(state.pending());
         this.unfinished = new HashSet<>(state.unfinished());
         this.pointTaken = state.pointTaken();
-        // Partitions unfinished but not pending were with readers at the checkpoint; readers restore them.
-        Set<String> pendingIds = new HashSet<>();
-        pending.forEach(p -> pendingIds.add(p.splitId()));
-        for (String id : unfinished) {
-            if (!pendingIds.contains(id)) {
-                outWithReaders.merge(tableOf(id), 1, Integer::sum);
-            }
-        }
+        unconfirmed.addAll(unfinished);
+        pending.forEach(p -> unconfirmed.remove(p.splitId()));
     }
 
     @Override
@@ -117,9 +120,40 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
             }
             planMore();
             assign();
+        } else if (event instanceof PartitionsHeld held) {
+            confirmHeld(subtaskId, held.splitIds());
         } else {
             handleOtherEvent(subtaskId, event);
         }
+    }
+
+    /**
+     * A reader's restored partitions count toward their table's limit; once every reader has
+     * reported, the handed-out partitions none holds were finished before the checkpoint.
+     */
+    private void confirmHeld(int subtaskId, List<String> held) {
+        if (unconfirmed.isEmpty()) {
+            return; // a fresh load, or confirmed already (a reader restarted alone keeps its count)
+        }
+        reported.add(subtaskId);
+        for (String id : held) {
+            if (unconfirmed.remove(id)) {
+                outWithReaders.merge(tableOf(id), 1, Integer::sum);
+            }
+        }
+        if (reported.size() < context.currentParallelism()) {
+            return;
+        }
+        for (String id : unconfirmed) {
+            unfinished.remove(id);
+            LOG.info("partition {} was finished before the checkpoint the load restarted from", id);
+        }
+        unconfirmed.clear();
+        if (done()) {
+            onLoadDone();
+        }
+        planMore();
+        assign();
     }
 
     /** Events of a particular source (e.g. the Postgres readers' snapshot requests). */
@@ -173,6 +207,9 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     }
 
     private void assign() {
+        if (!unconfirmed.isEmpty()) {
+            return; // until every reader has said what it holds
+        }
         for (Iterator<Integer> it = waitingForSplit.iterator(); it.hasNext(); ) {
             int subtask = it.next();
             if (!context.registeredReaders().containsKey(subtask)) {

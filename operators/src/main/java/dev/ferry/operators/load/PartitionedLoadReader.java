@@ -1,7 +1,10 @@
 package dev.ferry.operators.load;
 
 import dev.ferry.operators.load.LoadEvents.PartitionFinished;
+import dev.ferry.operators.load.LoadEvents.PartitionsHeld;
 import dev.ferry.state.record.ChangeRecord;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.flink.api.connector.source.SourceReaderContext;
@@ -20,6 +23,10 @@ import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 public abstract class PartitionedLoadReader<E, P extends LoadPartition, S>
         extends SingleThreadMultiplexSourceReaderBase<E, ChangeRecord, P, S> {
 
+    /** Partitions added before {@link #start}: those restored from a checkpoint. */
+    private final List<String> restored = new ArrayList<>();
+    private boolean started;
+
     protected PartitionedLoadReader(Supplier<SplitReader<E, P>> splitReader, RecordEmitter<E, ChangeRecord, S> emitter,
             SourceReaderContext context) {
         super(splitReader, emitter, new Configuration(), context);
@@ -29,7 +36,19 @@ public abstract class PartitionedLoadReader<E, P extends LoadPartition, S>
     protected abstract P partitionOf(S state);
 
     @Override
+    public void addSplits(List<P> splits) {
+        if (!started) {
+            splits.forEach(p -> restored.add(p.splitId()));
+        }
+        super.addSplits(splits);
+    }
+
+    @Override
     public void start() {
+        started = true;
+        // Before asking for work: the enumerator restored from the same checkpoint waits to learn which
+        // of its handed-out partitions are still with a reader.
+        context.sendSourceEventToCoordinator(new PartitionsHeld(List.copyOf(restored)));
         if (getNumberOfCurrentlyAssignedSplits() == 0) {
             context.sendSplitRequest();
         }

@@ -6,6 +6,7 @@ import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.load.LoadEnumeratorState;
 import dev.ferry.operators.load.LoadEnumeratorStateSerializer;
 import dev.ferry.operators.load.LoadEvents.PartitionFinished;
+import dev.ferry.operators.load.LoadEvents.PartitionsHeld;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotRequest;
 import dev.ferry.state.spec.PipeSpec;
@@ -172,6 +173,65 @@ class CtidSnapshotEnumeratorTest {
             assertThat(all).filteredOn(p -> p.table().equals("public.b")).hasSize(1);
             assertThat(all.stream().filter(p -> p.table().equals("public.a")).count())
                     .isEqualTo(all.stream().filter(p -> p.table().equals("public.a")).findFirst().orElseThrow().count());
+        }
+    }
+
+    /**
+     * Restored from a checkpoint, the enumerator waits for every reader to say which partitions it
+     * restored. One it had handed out that no reader holds was finished between the enumerator's
+     * snapshot and the reader's (its rows are in the checkpoint): the load goes on without it. One a
+     * reader holds still counts toward its table's parallelism.
+     */
+    @Test
+    void afterARestoreHandedOutPartitionsNoReaderHoldsWereFinished() throws Throwable {
+        CtidSnapshotSource source = source(1, 1);
+        LoadEnumeratorState<CtidPartition> state;
+        CtidPartition first;
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            ctx.runNextOneTimeCallable();
+            e.handleSplitRequest(0, "localhost");
+            first = assignments(ctx).get(0);
+            state = e.snapshotState(1);
+        }
+
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.restoreEnumerator(ctx, state);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            e.handleSplitRequest(0, "localhost");
+            assertThat(assignments(ctx)).as("nothing is handed out before the reader reports").isEmpty();
+            e.handleSourceEvent(0, new PartitionsHeld(List.of()));
+            int handed = 0;
+            for (int round = 0; !ctx.hasNoMoreSplits(0); round++) {
+                assertThat(round).as("the load reaches its end").isLessThan(100);
+                if (!ctx.getOneTimeCallables().isEmpty()) {
+                    ctx.runNextOneTimeCallable();
+                }
+                e.handleSplitRequest(0, "localhost");
+                List<CtidPartition> all = assignments(ctx);
+                if (all.size() > handed) {
+                    e.handleSourceEvent(0, new PartitionFinished<>(all.get(all.size() - 1)));
+                    handed = all.size();
+                }
+            }
+            List<CtidPartition> all = assignments(ctx);
+            assertThat(all).extracting(CtidPartition::splitId).doesNotContain(first.splitId()).doesNotHaveDuplicates();
+            assertThat(all).filteredOn(p -> p.table().equals("public.a")).hasSize(first.count() - 1);
+            assertThat(all).filteredOn(p -> p.table().equals("public.b")).hasSize(1);
+        }
+
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.restoreEnumerator(ctx, state);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            e.handleSourceEvent(0, new PartitionsHeld(List.of(first.splitId())));
+            e.handleSplitRequest(0, "localhost");
+            assertThat(assignments(ctx)).as("the held partition uses the table's parallelism of 1").isEmpty();
+            e.handleSourceEvent(0, new PartitionFinished<>(first));
+            assertThat(assignments(ctx)).hasSize(1);
         }
     }
 
