@@ -185,8 +185,7 @@ public final class TableComparison {
                     + " THEN NULL ELSE trim_scale(" + col + ")::text END";
             case STRING -> switch (sourceType) {
                 case "money" -> "trim_scale(" + col + "::numeric)::text";
-                case "timetz" -> "(" + col + " AT TIME ZONE 'UTC')::text";
-                case "numeric", "time", "interval" -> col + "::text";
+                case "numeric", "time", "timetz", "interval" -> col + "::text";
                 default -> "format('%s', " + col + ")"; // the type's output (bpchar keeps its padding)
             };
             case BYTES -> "encode(" + col + ", 'hex')";

@@ -110,8 +110,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         if (conn == null) {
             conn = source.connections().openForBulkRead("snapshot");
             try (Statement st = conn.createStatement()) {
-                // Text forms must match what the change stream produces for the same values.
-                st.execute("SET IntervalStyle = 'iso_8601'; SET TimeZone = 'UTC'; SET extra_float_digits = 3");
+                st.execute(PostgresConnections.TEXT_FORMS);
             }
             conn.setAutoCommit(false);
             conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);

@@ -18,6 +18,13 @@ public final class PostgresConnections implements Serializable {
     private static final org.postgresql.Driver DRIVER = new org.postgresql.Driver();
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Session settings that fix the text form of values, set on every session that reads rows (the
+     * initial load's and the change stream's), so both paths print a value the same way.
+     */
+    public static final String TEXT_FORMS = "SET IntervalStyle = 'iso_8601'; SET TimeZone = 'UTC';"
+            + " SET extra_float_digits = 3; SET bytea_output = 'hex'; SET lc_monetary = 'C'";
+
     private final String pipe;
     private final OptionValues source;
 
@@ -78,7 +85,7 @@ public final class PostgresConnections implements Serializable {
      * pgjdbc registers itself with DriverManager when its class loads, and DriverManager then holds a
      * job's class loader for the life of the Flink JVM: every pipe started on a session cluster would
      * leak its classes (the JobManager ran out of metaspace after about twenty). Nothing in a pipe uses
-     * DriverManager (Debezium also instantiates the driver), so a job's own copy is deregistered. The
+     * DriverManager, so a job's own copy is deregistered. The
      * application class loader (CLI, tests) keeps it.
      */
     private static void releaseDriverManager() throws SQLException {

@@ -3,14 +3,12 @@ package dev.ferry.operators.postgres;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.ColumnType;
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -31,7 +29,7 @@ public final class PostgresRowReader {
     public PostgresRowReader(List<ColumnSchema> columns) {
         extractors = new Extractor[columns.size()];
         for (int i = 0; i < extractors.length; i++) {
-            extractors[i] = extractor(columns.get(i).type());
+            extractors[i] = extractor(columns.get(i));
         }
     }
 
@@ -44,8 +42,8 @@ public final class PostgresRowReader {
         return values;
     }
 
-    private static Extractor extractor(ColumnType type) {
-        return switch (type.kind()) {
+    private static Extractor extractor(ColumnSchema column) {
+        return switch (column.type().kind()) {
             case BOOL -> (rs, i) -> {
                 boolean v = rs.getBoolean(i);
                 return rs.wasNull() ? null : v;
@@ -72,19 +70,7 @@ public final class PostgresRowReader {
             });
             case TIMESTAMPTZ -> new BinaryDatetime(8, (rs, i) -> micros(rs.getObject(i, OffsetDateTime.class)));
             case UUID -> (rs, i) -> rs.getObject(i, UUID.class);
-            case ARRAY -> (rs, i) -> {
-                Array a = rs.getArray(i);
-                if (a == null) {
-                    return null;
-                }
-                try {
-                    List<Object> flat = new ArrayList<>();
-                    flatten(a.getArray(), flat);
-                    return flat.toArray();
-                } finally {
-                    a.free();
-                }
-            };
+            case ARRAY -> (rs, i) -> PostgresTextValues.parse(rs.getString(i), column); // selected as text
         };
     }
 
@@ -187,21 +173,5 @@ public final class PostgresRowReader {
             micros = seconds > 0 ? Long.MAX_VALUE - 1 : Long.MIN_VALUE + 1;
         }
         return micros;
-    }
-
-    /** Multi-dimensional arrays become one flat array in row-major order; numbers become canonical. */
-    private static void flatten(Object array, List<Object> out) {
-        for (Object e : (Object[]) array) {
-            if (e instanceof Object[] nested) {
-                flatten(nested, out);
-            } else if (e instanceof Integer || e instanceof Short) {
-                out.add(((Number) e).longValue());
-            } else if (e instanceof BigDecimal || e == null || e instanceof Long || e instanceof Boolean
-                    || e instanceof Double || e instanceof Float || e instanceof String || e instanceof UUID) {
-                out.add(e);
-            } else {
-                out.add(String.valueOf(e));
-            }
-        }
     }
 }

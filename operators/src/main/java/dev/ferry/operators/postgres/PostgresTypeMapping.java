@@ -51,12 +51,11 @@ public final class PostgresTypeMapping {
         String quoted = PostgresSql.quoteIdent(c.name());
         String declared = c.elementTypeName() != null ? c.elementTypeName() + "[]" : c.typeName();
         if (c.elementTypeName() != null) {
+            // Read in the array's text form, as the change stream receives it, and parsed by the same code.
             ColumnType element = scalar(c.elementTypeName(), c.elementTypeType(), -1);
-            boolean native_ = element != null && arrayElementReadsNatively(c.elementTypeName());
-            ColumnType type = ColumnType.arrayOf(native_ ? element : ColumnType.of(Kind.STRING));
-            return new MappedColumn(
-                    new ColumnSchema(c.name(), type, !c.notNull(), declared),
-                    native_ ? quoted : quoted + "::text[]");
+            boolean typed = element != null && arrayElementKeepsItsKind(c.elementTypeName());
+            ColumnType type = ColumnType.arrayOf(typed ? element : ColumnType.of(Kind.STRING));
+            return new MappedColumn(new ColumnSchema(c.name(), type, !c.notNull(), declared), quoted + "::text");
         }
         ColumnType type = scalar(c.typeName(), c.typeType(), c.typeMod());
         if (type == null) {
@@ -68,8 +67,6 @@ public final class PostgresTypeMapping {
         String expr = readsNatively(type, c.typeName()) ? quoted : quoted + "::text";
         if (c.typeName().equals("money")) {
             expr = "trim_scale(" + quoted + "::numeric)::text";
-        } else if (c.typeName().equals("timetz")) {
-            expr = "(" + quoted + " AT TIME ZONE 'UTC')::text";
         }
         return new MappedColumn(new ColumnSchema(c.name(), type, nullable, declared), expr);
     }
@@ -121,8 +118,8 @@ public final class PostgresTypeMapping {
         return ColumnType.decimal(digits, clickHouseScale);
     }
 
-    /** Arrays JDBC returns as plain Java arrays; others are read as text[] (dates would pass through java.sql.Date). */
-    private static boolean arrayElementReadsNatively(String elementTypeName) {
+    /** Array elements that keep their kind; the others are kept as their text form. */
+    private static boolean arrayElementKeepsItsKind(String elementTypeName) {
         return switch (elementTypeName) {
             case "bool", "int2", "int4", "int8", "float4", "float8", "text", "varchar", "bpchar", "uuid" -> true;
             default -> false;

@@ -1,66 +1,58 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.spec.PipeSpec;
-import dev.ferry.operators.PipeSetupException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.cdc.connectors.base.options.StartupOptions;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * The change stream of a Postgres pipe: Flink CDC's incremental Postgres source in stream-only mode
- * on the pipe's own slot and publication, starting at the slot's committed position. Flink CDC
- * confirms a position to the slot when a checkpoint completes, and the writer has flushed every row
- * before the checkpoint barrier, so nothing is acknowledged before it is in ClickHouse.
+ * The change stream of a Postgres pipe: an unbounded FLIP-27 source (parallelism 1) that reads the
+ * pipe's own slot through pgoutput and publication ({@link WalFetcher}), guarded so it never streams
+ * without that slot ({@link SlotGuardedSource}).
+ *
+ * <p>Ferry decodes pgoutput itself rather than through Debezium: Debezium 1.9's decoder (inside
+ * Flink CDC 3.5) turns some legal values into exceptions or different values before any of its
+ * callers sees them (numeric infinities, multi-dimensional arrays, intervals through a double), and
+ * its decoding cannot be replaced from outside. pgoutput already sends every value as Postgres' own
+ * text output, which one parser ({@link PostgresTextValues}) turns into the same values the initial
+ * load writes.
  */
-public final class WalChangeSource {
-    /** Heartbeats move the slot forward while only other tables change, so it does not hold WAL. */
-    private static final Duration HEARTBEAT = Duration.ofSeconds(10);
+public final class WalChangeSource implements Source<ChangeRecord, WalSplit, WalEnumerator.State>,
+        ResultTypeQueryable<ChangeRecord> {
+    private static final long serialVersionUID = 1L;
 
-    private WalChangeSource() {}
+    private final PostgresConnections connections;
+    private final String slot;
+    private final String publication;
+    private final List<SourceTable> tables;
+
+    private WalChangeSource(PostgresConnections connections, String slot, String publication, List<SourceTable> tables) {
+        this.connections = connections;
+        this.slot = slot;
+        this.publication = publication;
+        this.tables = new ArrayList<>(tables);
+    }
 
     public static Source<ChangeRecord, ?, ?> create(PipeSpec spec, List<SourceTable> tables) {
         PostgresConnections connections = new PostgresConnections(spec.name(), spec.source());
-        Properties debezium = new Properties();
-        debezium.setProperty("publication.name", spec.publicationName());
-        debezium.setProperty("publication.autocreate.mode", "disabled");
-        debezium.setProperty("slot.drop.on.stop", "false");
-        debezium.setProperty("decimal.handling.mode", "string");
-        debezium.setProperty("interval.handling.mode", "string");
-        debezium.setProperty("binary.handling.mode", "bytes");
-        debezium.setProperty("include.unknown.datatypes", "true");
-        debezium.setProperty("time.precision.mode", "adaptive_time_microseconds");
-        String[] schemas = tables.stream().map(t -> t.spec().schema()).distinct().toArray(String[]::new);
-        String[] tableList = tables.stream().map(t -> t.spec().sourceId()).toArray(String[]::new);
-        Source<ChangeRecord, ?, ?> cdc = PostgresSourceBuilder.PostgresIncrementalSource.<ChangeRecord>builder()
-                .hostname(connections.host())
-                .port(connections.port())
-                .database(connections.database())
-                .username(connections.user())
-                .password(connections.password())
-                .schemaList(schemas)
-                .tableList(tableList)
-                .slotName(spec.replicationSlotName())
-                .decodingPluginName("pgoutput")
-                .startupOptions(StartupOptions.committed())
-                .heartbeatInterval(HEARTBEAT)
-                .lsnCommitCheckpointsDelay(1)
-                .debeziumProperties(debezium)
-                .deserializer(new DebeziumChangeMapper(connections, tables))
-                .build();
-        return guard(cdc, connections, spec.replicationSlotName(), slotExists(connections, spec.replicationSlotName()));
-    }
-
-    private static <S extends org.apache.flink.api.connector.source.SourceSplit, E> Source<ChangeRecord, S, ?> guard(
-            Source<ChangeRecord, S, E> cdc, PostgresConnections connections, String slot, boolean slotExists) {
-        return new SlotGuardedSource<>(cdc, RecordTypeInfo.CHANGE_RECORD, connections, slot, slotExists);
+        WalChangeSource source = new WalChangeSource(connections, spec.replicationSlotName(), spec.publicationName(),
+                tables);
+        return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
+                slotExists(connections, spec.replicationSlotName()));
     }
 
     private static boolean slotExists(PostgresConnections connections, String slot) {
@@ -70,5 +62,41 @@ public final class WalChangeSource {
             throw new PipeSetupException("reading replication slot " + slot + " from " + connections.describe()
                     + " failed: " + PipeSetupException.firstLine(e), e);
         }
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return Boundedness.CONTINUOUS_UNBOUNDED;
+    }
+
+    @Override
+    public SplitEnumerator<WalSplit, WalEnumerator.State> createEnumerator(SplitEnumeratorContext<WalSplit> context) {
+        return new WalEnumerator(context, WalEnumerator.State.NEW);
+    }
+
+    @Override
+    public SplitEnumerator<WalSplit, WalEnumerator.State> restoreEnumerator(SplitEnumeratorContext<WalSplit> context,
+            WalEnumerator.State checkpoint) {
+        return new WalEnumerator(context, checkpoint);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<WalSplit> getSplitSerializer() {
+        return WalSerializers.SPLIT;
+    }
+
+    @Override
+    public SimpleVersionedSerializer<WalEnumerator.State> getEnumeratorCheckpointSerializer() {
+        return WalSerializers.ENUMERATOR;
+    }
+
+    @Override
+    public SourceReader<ChangeRecord, WalSplit> createReader(SourceReaderContext context) {
+        return new WalReader(connections, slot, publication, tables, context);
+    }
+
+    @Override
+    public TypeInformation<ChangeRecord> getProducedType() {
+        return RecordTypeInfo.CHANGE_RECORD;
     }
 }

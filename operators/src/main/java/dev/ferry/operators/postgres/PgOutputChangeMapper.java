@@ -1,0 +1,220 @@
+package dev.ferry.operators.postgres;
+
+import dev.ferry.operators.postgres.PgOutputMessage.Delete;
+import dev.ferry.operators.postgres.PgOutputMessage.Insert;
+import dev.ferry.operators.postgres.PgOutputMessage.Relation;
+import dev.ferry.operators.postgres.PgOutputMessage.RelationColumn;
+import dev.ferry.operators.postgres.PgOutputMessage.Truncate;
+import dev.ferry.operators.postgres.PgOutputMessage.Tuple;
+import dev.ferry.operators.postgres.PgOutputMessage.Update;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.ChangeVersions;
+import dev.ferry.state.record.SchemaChanged;
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.TableSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns decoded pgoutput row messages into {@link ChangeRecord}s: inserts, updates and deletes (a
+ * change of the key arrives as a delete of the old key and an insert of the new), each versioned
+ * from its own position in the WAL (see {@link ChangeVersions}), every value parsed from Postgres'
+ * text form by {@link PostgresTextValues}.
+ *
+ * <p>Schema changes: each Relation message gives the columns the rows after it were logged with.
+ * When they differ from the known columns, the table is read again from the catalog and a
+ * {@link SchemaChanged} marker goes out before the rows. New columns are appended; a dropped column
+ * stays in the destination (new rows hold NULL or the default there); a rename looks like a drop
+ * plus an add. A changed column type cannot be followed: the pipe fails and says so rather than
+ * write the new values into the old type. TRUNCATE is not replicated.
+ */
+final class PgOutputChangeMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(PgOutputChangeMapper.class);
+
+    /** A relation of the pipe as its rows arrive: which schema column each relation column fills. */
+    private record Binding(String table, int[] schemaIndex, List<String> names, List<Integer> typeOids,
+            List<Integer> typeMods) {}
+
+    private final PostgresConnections connections;
+    private final Map<String, TableSpec> specs = new HashMap<>();
+    private final Map<String, TableSchema> schemas = new HashMap<>();
+    private final Map<Integer, Binding> relations = new HashMap<>();
+
+    PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables) {
+        this.connections = connections;
+        for (SourceTable t : tables) {
+            specs.put(t.spec().sourceId(), t.spec());
+            schemas.put(t.spec().sourceId(), t.schema());
+        }
+    }
+
+    /** Learns a relation's logged shape; emits a marker first if its table changed shape. */
+    void relation(Relation r, Consumer<ChangeRecord> out) throws SQLException {
+        String table = r.namespace() + "." + r.name();
+        TableSchema known = schemas.get(table);
+        if (known == null) {
+            relations.remove(r.oid());
+            return;
+        }
+        List<String> names = r.columns().stream().map(RelationColumn::name).toList();
+        List<Integer> oids = r.columns().stream().map(RelationColumn::typeOid).toList();
+        List<Integer> mods = r.columns().stream().map(RelationColumn::typeMod).toList();
+        Binding previous = relations.get(r.oid());
+        if (previous == null || !previous.names().equals(names) || !previous.typeOids().equals(oids)
+                || !previous.typeMods().equals(mods)) {
+            TableSchema followed = follow(table, known, new LinkedHashSet<>(names));
+            if (followed != known) {
+                schemas.put(table, followed);
+                LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
+                        .map(c -> c.name() + (c.dropped() ? " (dropped)" : "")).toList());
+                out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
+            }
+        }
+        TableSchema schema = schemas.get(table);
+        int[] index = new int[names.size()];
+        for (int i = 0; i < index.length; i++) {
+            index[i] = schema.indexOf(names.get(i));
+        }
+        relations.put(r.oid(), new Binding(table, index, names, oids, mods));
+    }
+
+    void insert(Insert m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
+        Binding b = relations.get(m.relation());
+        if (b != null) {
+            out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis,
+                    values(b, m.row(), null, "insert")));
+        }
+    }
+
+    void update(Update m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
+        Binding b = relations.get(m.relation());
+        if (b == null) {
+            return;
+        }
+        Object[] row = values(b, m.row(), m.oldKind() == 'O' ? m.old() : null, "update");
+        if (m.old() != null) {
+            Object[] old = values(b, m.old(), null, "update");
+            if (!sameKey(b.table(), old, row)) {
+                out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, old));
+                out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
+                return;
+            }
+        }
+        out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.UPDATE, version, sourceMillis, row));
+    }
+
+    void delete(Delete m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
+        Binding b = relations.get(m.relation());
+        if (b != null) {
+            out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis,
+                    values(b, m.old(), null, "delete")));
+        }
+    }
+
+    void truncate(Truncate m) {
+        for (int oid : m.relations()) {
+            Binding b = relations.get(oid);
+            if (b != null) {
+                LOG.warn("ignoring TRUNCATE of {} (TRUNCATE is not replicated)", b.table());
+            }
+        }
+    }
+
+    /**
+     * The row in schema order. A TOASTed value the update left unchanged is taken from the old row
+     * when the table logs it (replica identity full); otherwise the change cannot be written.
+     */
+    private Object[] values(Binding b, Tuple tuple, Tuple oldRow, String change) {
+        TableSchema schema = schemas.get(b.table());
+        Object[] values = new Object[schema.columns().size()];
+        for (int i = 0; i < tuple.size() && i < b.schemaIndex().length; i++) {
+            int at = b.schemaIndex()[i];
+            if (at < 0) {
+                continue;
+            }
+            ColumnSchema column = schema.columns().get(at);
+            String text = tuple.values()[i];
+            if (tuple.unchanged(i)) {
+                if (oldRow == null || oldRow.unchanged(i)) {
+                    TableSpec spec = specs.get(b.table());
+                    throw new IllegalStateException(change + " of " + b.table() + ": column " + column.name()
+                            + " holds a TOASTed value the change left unchanged, and the table does not log it; run"
+                            + " ALTER TABLE " + PostgresSql.qualified(spec.schema(), spec.name())
+                            + " REPLICA IDENTITY FULL, then resync the table");
+                }
+                text = oldRow.values()[i];
+            }
+            try {
+                values[at] = PostgresTextValues.parse(text, column);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(change + " of " + b.table() + ": column " + column.name() + " ("
+                        + column.sourceType() + ") has a value Ferry cannot read: " + e, e);
+            }
+        }
+        return values;
+    }
+
+    private boolean sameKey(String table, Object[] old, Object[] row) {
+        TableSchema schema = schemas.get(table);
+        for (String k : schema.key()) {
+            int i = schema.indexOf(k);
+            if (!Arrays.deepEquals(new Object[] {old[i]}, new Object[] {row[i]})) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The schema rows logged with {@code fields} follow: {@code known} itself when nothing changed. */
+    private TableSchema follow(String table, TableSchema known, Set<String> fields) throws SQLException {
+        TableSchema current;
+        try (Connection conn = connections.open("schema")) {
+            current = PostgresCatalog.read(conn, specs.get(table), false).schema();
+        }
+        List<ColumnSchema> merged = new ArrayList<>();
+        boolean changed = false;
+        for (ColumnSchema c : known.columns()) {
+            int now = current.indexOf(c.name());
+            if (!c.dropped() && fields.contains(c.name()) && now >= 0) {
+                ColumnSchema latest = current.columns().get(now);
+                if (!latest.type().equals(c.type())) {
+                    throw new IllegalStateException("column " + c.name() + " of " + table + " changed type from "
+                            + c.sourceType() + " to " + latest.sourceType() + "; Ferry cannot follow type changes:"
+                            + " resync the table");
+                }
+                merged.add(c);
+            } else if (known.key().contains(c.name()) && !fields.contains(c.name())) {
+                throw new IllegalStateException("key column " + c.name() + " of " + table + " was dropped; resync the table");
+            } else if (!c.dropped() && !fields.contains(c.name())) {
+                merged.add(c.asDropped());
+                changed = true;
+            } else {
+                merged.add(c);
+            }
+        }
+        for (String f : fields) {
+            if (known.indexOf(f) < 0) {
+                int i = current.indexOf(f);
+                if (i < 0) {
+                    throw new IllegalStateException("column " + f + " of " + table + " is in the change stream but no"
+                            + " longer in the catalog (added and dropped again?); resync the table");
+                }
+                merged.add(current.columns().get(i));
+                changed = true;
+            }
+        }
+        return changed ? known.withColumns(merged) : known;
+    }
+}

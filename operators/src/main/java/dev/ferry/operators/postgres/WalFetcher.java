@@ -1,0 +1,240 @@
+package dev.ferry.operators.postgres;
+
+import dev.ferry.operators.postgres.PgOutputMessage.Begin;
+import dev.ferry.operators.postgres.PgOutputMessage.Commit;
+import dev.ferry.operators.postgres.PgOutputMessage.Delete;
+import dev.ferry.operators.postgres.PgOutputMessage.Insert;
+import dev.ferry.operators.postgres.PgOutputMessage.Relation;
+import dev.ferry.operators.postgres.PgOutputMessage.Truncate;
+import dev.ferry.operators.postgres.PgOutputMessage.Update;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.ChangeVersions;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the pipe's slot with the pgoutput plugin (protocol 1, text values) on a replication
+ * connection whose session prints values exactly as the initial load's sessions do
+ * ({@link PostgresConnections#TEXT_FORMS}), and maps each message ({@link PgOutputChangeMapper}).
+ *
+ * <p>Positions: after a transaction's commit it hands on the commit's end LSN, where a restarted
+ * stream resumes without sending that transaction again; a transaction cut by a checkpoint is sent
+ * again whole, which rewrites identical rows (versions are the changes' own LSNs). While nothing
+ * arrives and no transaction is open, the server's reported position is handed on too, so a quiet
+ * pipe's slot does not hold WAL written for other tables. The slot's confirmed position only moves
+ * when the reader says a checkpoint covering it completed ({@code confirm}), and never automatically.
+ */
+final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
+    private static final Logger LOG = LoggerFactory.getLogger(WalFetcher.class);
+    private static final int MESSAGES_PER_FETCH = 5_000;
+    private static final long IDLE_WAIT_MILLIS = 20;
+    private static final int STATUS_INTERVAL_SECONDS = 10;
+    /** After a restart, Postgres may still hold the slot for the old connection's walsender for a while. */
+    private static final long SLOT_IN_USE_PATIENCE_MILLIS = 90_000;
+    private static final long MICROS_2000_TO_1970 = 946_684_800_000_000L;
+
+    private final PostgresConnections connections;
+    private final String slot;
+    private final String publication;
+    private final List<SourceTable> tables;
+    private final AtomicLong confirm;
+    private final Object idle = new Object();
+
+    private volatile boolean wakeUp;
+    private WalSplit split;
+    private PgOutputChangeMapper mapper;
+    private Connection conn;
+    private PGReplicationStream stream;
+    private long confirmed;
+    private long handedOn;
+    private boolean inTransaction;
+    private long commitMillis;
+
+    WalFetcher(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
+            AtomicLong confirm) {
+        this.connections = connections;
+        this.slot = slot;
+        this.publication = publication;
+        this.tables = tables;
+        this.confirm = confirm;
+    }
+
+    @Override
+    public RecordsWithSplitIds<WalEvent> fetch() throws IOException {
+        wakeUp = false;
+        RecordsBySplits.Builder<WalEvent> batch = new RecordsBySplits.Builder<>();
+        if (split == null) {
+            pause();
+            return batch.build();
+        }
+        try {
+            if (stream == null) {
+                open();
+            }
+            sendConfirmed();
+            Consumer<ChangeRecord> out = r -> batch.add(WalSplit.ID, WalEvent.of(r));
+            for (int n = 0; n < MESSAGES_PER_FETCH && !wakeUp; n++) {
+                ByteBuffer message = stream.readPending();
+                if (message == null) {
+                    long server = stream.getLastReceiveLSN().asLong();
+                    if (!inTransaction && server > handedOn) {
+                        handedOn = server;
+                        batch.add(WalSplit.ID, WalEvent.restartAt(server));
+                    }
+                    if (n == 0) {
+                        pause();
+                    }
+                    break;
+                }
+                handle(PgOutputDecoder.decode(message), stream.getLastReceiveLSN().asLong(), out, batch);
+            }
+        } catch (SQLException e) {
+            close();
+            throw new IOException("change stream from slot " + slot + " on " + connections.describe() + " failed: "
+                    + dev.ferry.operators.PipeSetupException.firstLine(e), e);
+        }
+        return batch.build();
+    }
+
+    private void handle(PgOutputMessage message, long lsn, Consumer<ChangeRecord> out,
+            RecordsBySplits.Builder<WalEvent> batch) throws SQLException {
+        if (message instanceof Begin b) {
+            inTransaction = true;
+            commitMillis = (b.commitMicros() + MICROS_2000_TO_1970) / 1000;
+        } else if (message instanceof Commit c) {
+            inTransaction = false;
+            handedOn = Math.max(handedOn, c.endLsn());
+            batch.add(WalSplit.ID, WalEvent.restartAt(c.endLsn()));
+        } else if (message instanceof Relation r) {
+            mapper.relation(r, out);
+        } else if (message instanceof Insert i) {
+            mapper.insert(i, ChangeVersions.change(lsn), commitMillis, out);
+        } else if (message instanceof Update u) {
+            mapper.update(u, ChangeVersions.change(lsn), commitMillis, out);
+        } else if (message instanceof Delete d) {
+            mapper.delete(d, ChangeVersions.change(lsn), commitMillis, out);
+        } else if (message instanceof Truncate t) {
+            mapper.truncate(t);
+        }
+        // origin, type and logical messages carry nothing to replicate
+    }
+
+    private void open() throws SQLException {
+        long started = System.currentTimeMillis();
+        while (true) {
+            conn = connections.openReplication("changes");
+            try (Statement st = conn.createStatement()) {
+                st.execute(PostgresConnections.TEXT_FORMS);
+                stream = conn.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                        .withSlotName(slot)
+                        .withStartPosition(LogSequenceNumber.valueOf(split.restartLsn()))
+                        .withSlotOption("proto_version", "1")
+                        .withSlotOption("publication_names", PostgresSql.quoteIdent(publication))
+                        .withStatusInterval(STATUS_INTERVAL_SECONDS, TimeUnit.SECONDS)
+                        .withAutomaticFlush(false)
+                        .start();
+                LOG.info("change stream from slot {} started at {}", slot, split.restartLsn() == 0
+                        ? "the slot's confirmed position" : LogSequenceNumber.valueOf(split.restartLsn()));
+                handedOn = split.restartLsn();
+                inTransaction = false;
+                return;
+            } catch (SQLException e) {
+                conn.close();
+                conn = null;
+                boolean inUse = "55006".equals(e.getSQLState());
+                if (!inUse || System.currentTimeMillis() - started > SLOT_IN_USE_PATIENCE_MILLIS) {
+                    throw e;
+                }
+                LOG.info("replication slot {} is still in use (a previous run's walsender?); waiting", slot);
+                sleep(1_000);
+            }
+        }
+    }
+
+    /** Tells the server how far a completed checkpoint covers, so the slot can release WAL. */
+    private void sendConfirmed() throws SQLException {
+        long lsn = confirm.get();
+        if (lsn > confirmed) {
+            LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
+            stream.setFlushedLSN(position);
+            stream.setAppliedLSN(position);
+            stream.forceUpdateStatus();
+            confirmed = lsn;
+        }
+    }
+
+    private void pause() {
+        synchronized (idle) {
+            if (!wakeUp) {
+                try {
+                    idle.wait(IDLE_WAIT_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<WalSplit> change) {
+        if (!(change instanceof SplitsAddition) || change.splits().size() != 1 || split != null) {
+            throw new UnsupportedOperationException("the change stream fetcher follows exactly one slot: " + change);
+        }
+        split = change.splits().get(0);
+        mapper = new PgOutputChangeMapper(connections, tables);
+    }
+
+    @Override
+    public void wakeUp() {
+        wakeUp = true;
+        synchronized (idle) {
+            idle.notifyAll();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (stream != null) {
+                stream.close();
+            }
+        } catch (SQLException e) {
+            LOG.debug("closing the change stream: {}", e.getMessage());
+        }
+        try {
+            if (conn != null) {
+                conn.close();
+            }
+        } catch (SQLException e) {
+            LOG.debug("closing the replication connection: {}", e.getMessage());
+        }
+        stream = null;
+        conn = null;
+    }
+}
