@@ -128,6 +128,8 @@ public final class PostgresConnections implements Serializable {
         PGProperty.TCP_KEEP_ALIVE.set(p, true);
         if (bulk) {
             PGProperty.BINARY_TRANSFER.set(p, true);
+            // pgjdbc would format these in Java; the initial load keeps Postgres' own text of every type it does not map.
+            PGProperty.BINARY_TRANSFER_DISABLE.set(p, "POINT,BOX");
             PGProperty.PREPARE_THRESHOLD.set(p, -1);
         }
         return p;
