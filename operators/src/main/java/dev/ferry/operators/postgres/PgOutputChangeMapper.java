@@ -197,10 +197,11 @@ final class PgOutputChangeMapper {
                 merged.add(c);
             } else if (known.key().contains(c.name()) && !fields.contains(c.name())) {
                 throw new IllegalStateException("key column " + c.name() + " of " + table + " was dropped; resync the table");
-            } else if (!c.dropped() && !fields.contains(c.name())) {
+            } else if (!c.dropped() && !fields.contains(c.name()) && now < 0) {
                 merged.add(c.asDropped());
                 changed = true;
             } else {
+                // Still in the catalog but not in these rows: they were logged before the column was added.
                 merged.add(c);
             }
         }

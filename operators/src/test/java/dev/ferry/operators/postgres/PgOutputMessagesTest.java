@@ -1,0 +1,216 @@
+package dev.ferry.operators.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.operators.postgres.PgOutputMessage.Begin;
+import dev.ferry.operators.postgres.PgOutputMessage.Commit;
+import dev.ferry.operators.postgres.PgOutputMessage.Delete;
+import dev.ferry.operators.postgres.PgOutputMessage.Insert;
+import dev.ferry.operators.postgres.PgOutputMessage.Relation;
+import dev.ferry.operators.postgres.PgOutputMessage.Truncate;
+import dev.ferry.operators.postgres.PgOutputMessage.Update;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.ChangeRecord.Kind;
+import dev.ferry.state.record.ChangeVersions;
+import dev.ferry.state.record.SchemaChanged;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.PipeSpecParser;
+import dev.ferry.state.spec.TableSpec;
+import dev.ferry.testing.PostgresTestDatabase;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.replication.LogSequenceNumber;
+
+/**
+ * Real pgoutput messages, taken from a slot on the local Postgres with
+ * {@code pg_logical_slot_peek_binary_changes} under the stream's session settings, decoded and
+ * mapped to change records.
+ */
+class PgOutputMessagesTest {
+    private PostgresTestDatabase pg;
+    private PostgresConnections connections;
+
+    /** A message and the position Postgres logged it at. */
+    private record Logged(long lsn, PgOutputMessage message) {}
+
+    @BeforeEach
+    void database() {
+        pg = new PostgresTestDatabase("pgoutput");
+        PipeSpec spec = PipeSpecParser.parse("name: msgs\n" + pg.sourceYaml()
+                + "destination: {url: 'http://127.0.0.1:1', database: d}\ntables: [t]\n", Map.of());
+        connections = new PostgresConnections(spec.name(), spec.source());
+        pg.execute("CREATE TABLE t (id int PRIMARY KEY, name text, big text, n numeric, a int[], d date)",
+                "CREATE PUBLICATION p FOR TABLE t",
+                "SELECT pg_create_logical_replication_slot('s_' || current_database(), 'pgoutput')");
+    }
+
+    @AfterEach
+    void drop() {
+        pg.close();
+    }
+
+    @Test
+    void insertUpdateDeleteTruncateAsLogged() throws Exception {
+        pg.execute("INSERT INTO t VALUES (1, 'a', NULL, 'Infinity', '{{1,2},{3,NULL}}', '-infinity')",
+                "INSERT INTO t VALUES (2, 'b', 'small', 'NaN', '{}', '0044-03-15 BC')",
+                "UPDATE t SET name = 'b2' WHERE id = 2",
+                "UPDATE t SET id = 3 WHERE id = 2",
+                "DELETE FROM t WHERE id = 1",
+                "TRUNCATE t");
+        List<Logged> logged = peek();
+        List<PgOutputMessage> messages = logged.stream().map(Logged::message).toList();
+        assertThat(messages).hasOnlyElementsOfTypes(Begin.class, Commit.class, Relation.class, Insert.class,
+                Update.class, Delete.class, Truncate.class);
+        Relation relation = (Relation) messages.stream().filter(m -> m instanceof Relation).findFirst().orElseThrow();
+        assertThat(relation.namespace()).isEqualTo("public");
+        assertThat(relation.name()).isEqualTo("t");
+        assertThat(relation.replicaIdentity()).isEqualTo('d');
+        assertThat(relation.columns()).extracting(PgOutputMessage.RelationColumn::name)
+                .containsExactly("id", "name", "big", "n", "a", "d");
+        assertThat(relation.columns().get(0).key()).isTrue();
+        assertThat(relation.columns().get(1).key()).isFalse();
+
+        Insert first = (Insert) messages.stream().filter(m -> m instanceof Insert).findFirst().orElseThrow();
+        assertThat(first.row().values()).containsExactly("1", "a", null, "Infinity", "{{1,2},{3,NULL}}", "-infinity");
+        List<Update> updates = messages.stream().filter(m -> m instanceof Update).map(m -> (Update) m).toList();
+        assertThat(updates).hasSize(2);
+        assertThat(updates.get(0).old()).isNull(); // default identity, key unchanged
+        assertThat(updates.get(1).oldKind()).isEqualTo('K');
+        assertThat(updates.get(1).old().values()[0]).isEqualTo("2");
+        Delete delete = (Delete) messages.stream().filter(m -> m instanceof Delete).findFirst().orElseThrow();
+        assertThat(delete.oldKind()).isEqualTo('K');
+        assertThat(delete.old().values()).containsExactly("1", null, null, null, null, null);
+        Truncate truncate = (Truncate) messages.get(messages.size() - 2);
+        assertThat(truncate.relations()).containsExactly(relation.oid());
+        Commit commit = (Commit) messages.get(messages.size() - 1);
+        assertThat(commit.endLsn()).isGreaterThan(commit.commitLsn());
+
+        List<ChangeRecord> records = map(logged);
+        assertThat(records).extracting(ChangeRecord::kind)
+                .containsExactly(Kind.INSERT, Kind.INSERT, Kind.UPDATE, Kind.DELETE, Kind.INSERT, Kind.DELETE);
+        ChangeRecord one = records.get(0);
+        assertThat(one.values()).containsExactly(1L, "a", null, "Infinity", new Object[] {1L, 2L, 3L, null},
+                Integer.MIN_VALUE);
+        assertThat(records.get(1).values()[5]).isEqualTo((int) java.time.LocalDate.of(-43, 3, 15).toEpochDay());
+        // versions are each change's own position, above every snapshot version
+        Logged firstInsert = logged.stream().filter(l -> l.message() instanceof Insert).findFirst().orElseThrow();
+        assertThat(one.version()).isEqualTo(ChangeVersions.change(firstInsert.lsn()));
+        // the key change: the old key deleted and the new one inserted at the same position
+        assertThat(records.get(3).values()[0]).isEqualTo(2L);
+        assertThat(records.get(4).values()[0]).isEqualTo(3L);
+        assertThat(records.get(3).version()).isEqualTo(records.get(4).version());
+        assertThat(records.get(5).values()).containsExactly(1L, null, null, null, null, null);
+    }
+
+    @Test
+    void unchangedToastIsTakenFromTheOldRowWhenTheTableLogsIt() throws Exception {
+        pg.execute("ALTER TABLE t REPLICA IDENTITY FULL",
+                "INSERT INTO t VALUES (1, 'a', repeat(md5('y'), 10000), 1.5, NULL, NULL)",
+                "UPDATE t SET n = 2.5 WHERE id = 1");
+        List<ChangeRecord> records = map(peek());
+        ChangeRecord update = records.get(records.size() - 1);
+        assertThat(update.kind()).isEqualTo(Kind.UPDATE);
+        assertThat(update.values()[2]).isEqualTo(md5Repeated("y"));
+        assertThat(update.values()[3]).isEqualTo("2.5");
+    }
+
+    @Test
+    void unchangedToastWithoutTheOldRowIsRefusedWithTheFix() throws Exception {
+        pg.execute("INSERT INTO t VALUES (1, 'a', repeat(md5('y'), 10000), 1.5, NULL, NULL)",
+                "UPDATE t SET n = 2.5 WHERE id = 1");
+        List<Logged> logged = peek();
+        Update update = (Update) logged.stream().map(Logged::message).filter(m -> m instanceof Update).findFirst()
+                .orElseThrow();
+        assertThat(update.old()).isNull();
+        assertThat(update.row().unchanged(2)).isTrue(); // the TOASTed value was not logged
+        assertThatThrownBy(() -> map(logged)).hasMessageContaining("column big")
+                .hasMessageContaining("REPLICA IDENTITY FULL");
+    }
+
+    @Test
+    void addedColumnsAreAnnouncedBeforeTheRowsThatCarryThem() throws Exception {
+        SourceTable before = table();
+        pg.execute("INSERT INTO t (id) VALUES (1)", "ALTER TABLE t ADD COLUMN extra int DEFAULT 7",
+                "INSERT INTO t (id) VALUES (2)");
+        List<ChangeRecord> records = map(peek(), before);
+        assertThat(records).extracting(ChangeRecord::kind).containsExactly(Kind.INSERT, Kind.MARKER, Kind.INSERT);
+        SchemaChanged changed = (SchemaChanged) records.get(1).marker();
+        assertThat(changed.schema().columnNames()).endsWith("extra");
+        assertThat(records.get(2).values()).hasSize(7);
+        assertThat(records.get(2).values()[6]).isEqualTo(7L);
+    }
+
+    /** Started after the column was added (a restart), rows logged before it do not mark it dropped. */
+    @Test
+    void rowsLoggedBeforeAnAddedColumnDoNotDropIt() throws Exception {
+        pg.execute("INSERT INTO t (id) VALUES (1)", "ALTER TABLE t ADD COLUMN extra int DEFAULT 7",
+                "INSERT INTO t (id) VALUES (2)");
+        List<ChangeRecord> records = map(peek(), table());
+        assertThat(records).extracting(ChangeRecord::kind).containsExactly(Kind.INSERT, Kind.INSERT);
+        assertThat(records.get(1).values()[6]).isEqualTo(7L);
+    }
+
+    private String md5Repeated(String s) throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT repeat(md5('" + s + "'), 10000)")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private List<Logged> peek() throws Exception {
+        List<Logged> out = new ArrayList<>();
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute(PostgresConnections.TEXT_FORMS);
+            // Decoding reads only flushed WAL, and the local server commits asynchronously: a synchronous commit flushes it.
+            st.execute("SET synchronous_commit = on; CREATE TEMP TABLE flush_wal (); DROP TABLE flush_wal");
+            try (ResultSet rs = st.executeQuery("SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes("
+                    + "'s_' || current_database(), NULL, NULL, 'proto_version', '1', 'publication_names', 'p')")) {
+                while (rs.next()) {
+                    out.add(new Logged(LogSequenceNumber.valueOf(rs.getString(1)).asLong(),
+                            PgOutputDecoder.decode(ByteBuffer.wrap(rs.getBytes(2)))));
+                }
+            }
+        }
+        return out;
+    }
+
+    private SourceTable table() throws Exception {
+        try (Connection c = pg.connect()) {
+            return PostgresCatalog.read(c, new TableSpec("public", "t", "t"), false);
+        }
+    }
+
+    private List<ChangeRecord> map(List<Logged> logged) throws Exception {
+        return map(logged, table());
+    }
+
+    private List<ChangeRecord> map(List<Logged> logged, SourceTable table) throws Exception {
+        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table));
+        List<ChangeRecord> out = new ArrayList<>();
+        for (Logged l : logged) {
+            long version = ChangeVersions.change(l.lsn());
+            if (l.message() instanceof Relation r) {
+                mapper.relation(r, out::add);
+            } else if (l.message() instanceof Insert i) {
+                mapper.insert(i, version, 0, out::add);
+            } else if (l.message() instanceof Update u) {
+                mapper.update(u, version, 0, out::add);
+            } else if (l.message() instanceof Delete d) {
+                mapper.delete(d, version, 0, out::add);
+            }
+        }
+        return out;
+    }
+}
