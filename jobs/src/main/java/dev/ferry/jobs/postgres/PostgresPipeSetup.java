@@ -72,10 +72,10 @@ public final class PostgresPipeSetup {
         try (Connection conn = source.openChecked("setup")) {
             problems.addAll(SlotManager.replicationProblems(conn, source.describe()));
             for (SourceTable t : tables) {
-                if (t.replicaIdentity() != 'f' && !t.toastableColumns().isEmpty()) {
-                    problems.add(t.spec().sourceId() + " has columns Postgres may TOAST (" + String.join(", ",
-                            t.toastableColumns()) + "), whose unchanged values updates do not log: run ALTER TABLE "
-                            + t.qualifiedName() + " REPLICA IDENTITY FULL");
+                if (t.replicaIdentity() == 'n') {
+                    problems.add(t.spec().sourceId() + " has REPLICA IDENTITY NOTHING: in a publication, Postgres"
+                            + " would refuse its UPDATE and DELETE statements; run ALTER TABLE " + t.qualifiedName()
+                            + " REPLICA IDENTITY DEFAULT");
                 }
             }
             Optional<SlotInfo> slot = SlotManager.slot(conn, spec.replicationSlotName());

@@ -60,13 +60,13 @@ class CdcSetupBadInputTest {
     }
 
     @Test
-    void toastableColumnsNeedFullReplicaIdentity() throws Exception {
-        pg.execute("ALTER TABLE t REPLICA IDENTITY DEFAULT");
-        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("toast", pg.sourceYaml(), "[t]")))
+    void replicaIdentityNothingIsRefusedBecausePostgresWouldRefuseUpdates() throws Exception {
+        pg.execute("ALTER TABLE t REPLICA IDENTITY NOTHING");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("nothing", pg.sourceYaml(), "[t]")))
                 .isInstanceOf(PipeSetupException.class)
-                .hasMessage("public.t has columns Postgres may TOAST (body), whose unchanged values updates do not log:"
-                        + " run ALTER TABLE \"public\".\"t\" REPLICA IDENTITY FULL");
-        assertNothingCreated("toast");
+                .hasMessage("public.t has REPLICA IDENTITY NOTHING: in a publication, Postgres would refuse its UPDATE"
+                        + " and DELETE statements; run ALTER TABLE \"public\".\"t\" REPLICA IDENTITY DEFAULT");
+        assertNothingCreated("nothing");
     }
 
     @Test

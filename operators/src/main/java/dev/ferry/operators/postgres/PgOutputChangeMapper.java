@@ -51,6 +51,7 @@ final class PgOutputChangeMapper {
     private final Map<String, TableSpec> specs = new HashMap<>();
     private final Map<String, TableSchema> schemas = new HashMap<>();
     private final Map<Integer, Binding> relations = new HashMap<>();
+    private final PostgresToastFill toast;
 
     PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables) {
         this.connections = connections;
@@ -58,6 +59,7 @@ final class PgOutputChangeMapper {
             specs.put(t.spec().sourceId(), t.spec());
             schemas.put(t.spec().sourceId(), t.schema());
         }
+        this.toast = new PostgresToastFill(connections, specs);
     }
 
     /** Learns a relation's logged shape; emits a marker first if its table changed shape. */
@@ -132,13 +134,23 @@ final class PgOutputChangeMapper {
         }
     }
 
+    /** Reads back the unchanged TOASTed values of the rows mapped since the last call (see {@link PostgresToastFill}). */
+    void completeRows() throws SQLException {
+        toast.resolve(schemas);
+    }
+
+    void close() {
+        toast.close();
+    }
+
     /**
      * The row in schema order. A TOASTed value the update left unchanged is taken from the old row
-     * when the table logs it (replica identity full); otherwise the change cannot be written.
+     * when the table logs it (replica identity full), else read back by {@link #completeRows()}.
      */
     private Object[] values(Binding b, Tuple tuple, Tuple oldRow, String change) {
         TableSchema schema = schemas.get(b.table());
         Object[] values = new Object[schema.columns().size()];
+        List<Integer> unlogged = null;
         for (int i = 0; i < tuple.size() && i < b.schemaIndex().length; i++) {
             int at = b.schemaIndex()[i];
             if (at < 0) {
@@ -148,11 +160,11 @@ final class PgOutputChangeMapper {
             String text = tuple.values()[i];
             if (tuple.unchanged(i)) {
                 if (oldRow == null || oldRow.unchanged(i)) {
-                    TableSpec spec = specs.get(b.table());
-                    throw new IllegalStateException(change + " of " + b.table() + ": column " + column.name()
-                            + " holds a TOASTed value the change left unchanged, and the table does not log it; run"
-                            + " ALTER TABLE " + PostgresSql.qualified(spec.schema(), spec.name())
-                            + " REPLICA IDENTITY FULL, then resync the table");
+                    if (unlogged == null) {
+                        unlogged = new ArrayList<>();
+                    }
+                    unlogged.add(at);
+                    continue;
                 }
                 text = oldRow.values()[i];
             }
@@ -163,7 +175,28 @@ final class PgOutputChangeMapper {
                         + column.sourceType() + ") has a value Ferry cannot read: " + e, e);
             }
         }
+        if (unlogged != null) {
+            toast.request(b.table(), values, unlogged, keyTexts(b, tuple));
+        }
         return values;
+    }
+
+    /** The row's key as Postgres printed it, to find the row again. */
+    private List<String> keyTexts(Binding b, Tuple tuple) {
+        TableSchema schema = schemas.get(b.table());
+        List<String> texts = new ArrayList<>();
+        for (String k : schema.key()) {
+            int at = schema.indexOf(k);
+            int i = 0;
+            while (i < b.schemaIndex().length && b.schemaIndex()[i] != at) {
+                i++;
+            }
+            if (i == b.schemaIndex().length || tuple.unchanged(i)) {
+                throw new IllegalStateException(b.table() + ": an update without the value of key column " + k);
+            }
+            texts.add(tuple.values()[i]);
+        }
+        return texts;
     }
 
     private boolean sameKey(String table, Object[] old, Object[] row) {

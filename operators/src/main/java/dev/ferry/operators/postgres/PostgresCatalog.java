@@ -35,7 +35,7 @@ public final class PostgresCatalog {
             WHERE n.nspname = ? AND c.relname = ?""";
 
     private static final String COLUMNS_SQL = """
-            SELECT a.attname, a.attnotnull, a.atttypmod, a.attgenerated, a.attlen = -1 AND a.attstorage <> 'p',
+            SELECT a.attname, a.attnotnull, a.atttypmod, a.attgenerated,
                    coalesce(bt.typname, t.typname), coalesce(bt.typtype, t.typtype),
                    coalesce(ebt.typname, et.typname), coalesce(ebt.typtype, et.typtype)
             FROM pg_attribute a
@@ -57,13 +57,11 @@ public final class PostgresCatalog {
             ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indnatts, i.indexrelid, k.ord""";
 
     /**
-     * A table as found in the catalog, with the expressions the initial load selects, its replica
-     * identity ({@code d}efault, {@code f}ull, {@code i}ndex, {@code n}othing) and the columns whose
-     * values Postgres may store out of line (TOAST), which an update that leaves them unchanged does
-     * not log unless the replica identity is full.
+     * A table as found in the catalog, with the expressions the initial load selects and its replica
+     * identity ({@code d}efault, {@code f}ull, {@code i}ndex, {@code n}othing).
      */
     public record SourceTable(TableSpec spec, TableSchema schema, List<String> selectExpressions, long oid,
-            char replicaIdentity, List<String> toastableColumns) implements Serializable {
+            char replicaIdentity) implements Serializable {
         public String qualifiedName() {
             return PostgresSql.qualified(spec.schema(), spec.name());
         }
@@ -103,7 +101,6 @@ public final class PostgresCatalog {
                     + (relkind == 'p' ? " (list the partitions instead of the partitioned table)" : ""));
         }
         List<MappedColumn> mapped = new ArrayList<>();
-        List<String> toastable = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement(COLUMNS_SQL)) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -111,16 +108,13 @@ public final class PostgresCatalog {
                     if (!rs.getString(4).isEmpty()) {
                         continue; // generated column
                     }
-                    if (rs.getBoolean(5)) {
-                        toastable.add(rs.getString(1));
-                    }
                     mapped.add(PostgresTypeMapping.map(new PgColumn(
                             rs.getString(1),
-                            rs.getString(6),
-                            rs.getString(7).charAt(0),
+                            rs.getString(5),
+                            rs.getString(6).charAt(0),
                             rs.getInt(3),
-                            rs.getString(8),
-                            rs.getString(9) == null ? ' ' : rs.getString(9).charAt(0),
+                            rs.getString(7),
+                            rs.getString(8) == null ? ' ' : rs.getString(8).charAt(0),
                             rs.getBoolean(2))));
                 }
             }
@@ -149,7 +143,7 @@ public final class PostgresCatalog {
             expressions.add(m.selectExpression());
         }
         return new SourceTable(table, new TableSchema(table.sourceId(), table.target(), columns, key), expressions,
-                oid, replident, toastable);
+                oid, replident);
     }
 
     private static List<String> readKey(Connection conn, long oid) throws SQLException {

@@ -106,6 +106,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 }
                 handle(PgOutputDecoder.decode(message), stream.getLastReceiveLSN().asLong(), out, batch);
             }
+            mapper.completeRows();
         } catch (SQLException e) {
             close();
             throw new IOException("change stream from slot " + slot + " on " + connections.describe() + " failed: "
@@ -220,6 +221,9 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
 
     @Override
     public void close() {
+        if (mapper != null) {
+            mapper.close();
+        }
         try {
             if (stream != null) {
                 stream.close();
