@@ -88,8 +88,9 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         buffers = new HashMap<>();
         metrics = new HashMap<>();
         for (TableSchema t : tables) {
-            buffers.put(t.sourceId(), new TableBuffer(t, copies.getOrDefault(t.sourceId(), List.of())));
-            metrics.put(t.sourceId(), new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId()));
+            ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
+            metrics.put(t.sourceId(), m);
+            buffers.put(t.sourceId(), new TableBuffer(t, copies.getOrDefault(t.sourceId(), List.of()), m::adjusted));
         }
         progress = new DurableProgress.Builder();
         scheduleSyncTimer();
@@ -155,7 +156,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
                 LOG.info("{}", alter);
             }
         }
-        buffers.put(schema.sourceId(), new TableBuffer(schema, buffer.copies()));
+        buffers.put(schema.sourceId(), new TableBuffer(schema, buffer.copies(), metrics.get(schema.sourceId())::adjusted));
     }
 
     /**

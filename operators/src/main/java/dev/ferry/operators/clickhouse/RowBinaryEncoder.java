@@ -16,10 +16,28 @@ import java.util.UUID;
  * Encodes a table's rows in ClickHouse's RowBinary format for the columns of
  * {@link ClickHouseTableDdl#insertColumns}: the source columns, then {@code _version} and
  * {@code _is_deleted}. A delete needs only its key, and a column the source dropped has no value:
- * those columns are written as NULL or their type's default. Dates and timestamps outside ClickHouse's range (1900-01-01 .. 2299-12-31) are clamped;
- * a NULL array is written empty (ClickHouse arrays are never NULL).
+ * those columns are written as NULL or their type's default. A NULL array is written empty
+ * (ClickHouse arrays are never NULL).
+ *
+ * <p>Values the destination type cannot hold follow fixed rules, and each is reported to an
+ * {@link Adjustments} listener: dates and timestamps outside ClickHouse's range (1900-01-01 ..
+ * 2299-12-31, infinities included) are clamped to the nearest end; numeric NaN and infinities in a
+ * Decimal column are written as NULL.
  */
 public final class RowBinaryEncoder {
+    /** Hears of every value written other than it came (see the class comment for the rules). */
+    @FunctionalInterface
+    public interface Adjustments {
+        /** {@code written} is what was written instead of {@code value} (null: NULL). */
+        void adjusted(ColumnSchema column, Object value, Object written, String key);
+    }
+
+    /** What a column does to a value it cannot hold: the value to write instead, or the value itself. */
+    @FunctionalInterface
+    private interface Adjuster {
+        Object adjust(Object value);
+    }
+
     static final int MIN_DATE32 = (int) LocalDate.of(1900, 1, 1).toEpochDay();
     static final int MAX_DATE32 = (int) LocalDate.of(2299, 12, 31).toEpochDay();
     static final long MIN_DATETIME64_MICROS = MIN_DATE32 * 86_400L * 1_000_000L;
@@ -36,14 +54,25 @@ public final class RowBinaryEncoder {
     private final List<ColumnSchema> columns;
     private final ValueWriter[] writers;
     private final ValueWriter[] defaults;
+    private final Adjuster[] adjusters;
+    private final int[] keyColumns;
+    private final Adjustments adjustments;
 
     public RowBinaryEncoder(TableSchema schema) {
+        this(schema, (column, value, written, key) -> {});
+    }
+
+    public RowBinaryEncoder(TableSchema schema, Adjustments adjustments) {
         this.table = schema.sourceId();
         this.columns = schema.columns();
+        this.adjustments = adjustments;
+        keyColumns = schema.key().stream().mapToInt(schema::indexOf).toArray();
         writers = new ValueWriter[columns.size()];
         defaults = new ValueWriter[columns.size()];
+        adjusters = new Adjuster[columns.size()];
         for (int i = 0; i < writers.length; i++) {
             ColumnSchema c = columns.get(i);
+            adjusters[i] = adjuster(c.type());
             ValueWriter plain = writer(c.type());
             ValueWriter def = defaultWriter(c.type());
             if (ClickHouseTypes.nullable(c)) {
@@ -76,6 +105,13 @@ public final class RowBinaryEncoder {
             }
             for (int i = 0; i < writers.length; i++) {
                 Object v = values[i];
+                if (v != null && adjusters[i] != null) {
+                    Object written = adjusters[i].adjust(v);
+                    if (written != v) {
+                        adjustments.adjusted(columns.get(i), v, written, key(values));
+                        v = written;
+                    }
+                }
                 if (v == null && (delete || columns.get(i).dropped())) {
                     defaults[i].write(null, out);
                 } else if (v == null && !columns.get(i).nullable()) {
@@ -90,6 +126,30 @@ public final class RowBinaryEncoder {
             out.truncate(mark);
             throw new IllegalArgumentException("cannot encode a row of " + table + ": " + e.getMessage(), e);
         }
+    }
+
+    private String key(Object[] values) {
+        StringBuilder key = new StringBuilder();
+        for (int k : keyColumns) {
+            key.append(key.length() == 0 ? "" : ", ").append(values[k]);
+        }
+        return key.toString();
+    }
+
+    private static Adjuster adjuster(ColumnType type) {
+        return switch (type.kind()) {
+            case DECIMAL -> v -> v instanceof String ? null : v; // NaN, Infinity, -Infinity
+            case DATE -> v -> {
+                int days = (Integer) v;
+                return days < MIN_DATE32 ? (Object) MIN_DATE32 : days > MAX_DATE32 ? (Object) MAX_DATE32 : v;
+            };
+            case TIMESTAMP, TIMESTAMPTZ -> v -> {
+                long micros = (Long) v;
+                return micros < MIN_DATETIME64_MICROS ? (Object) MIN_DATETIME64_MICROS
+                        : micros > MAX_DATETIME64_MICROS ? (Object) MAX_DATETIME64_MICROS : v;
+            };
+            default -> null;
+        };
     }
 
     private static ValueWriter nullable(ValueWriter plain) {
@@ -114,9 +174,8 @@ public final class RowBinaryEncoder {
             case DECIMAL -> decimal(type.precision(), type.scale());
             case STRING, JSON, ENUM -> (v, out) -> out.writeBytes(((String) v).getBytes(StandardCharsets.UTF_8));
             case BYTES -> (v, out) -> out.writeBytes((byte[]) v);
-            case DATE -> (v, out) -> out.writeInt(Math.max(MIN_DATE32, Math.min(MAX_DATE32, (Integer) v)));
-            case TIMESTAMP, TIMESTAMPTZ -> (v, out) ->
-                    out.writeLong(Math.max(MIN_DATETIME64_MICROS, Math.min(MAX_DATETIME64_MICROS, (Long) v)));
+            case DATE -> (v, out) -> out.writeInt((Integer) v);
+            case TIMESTAMP, TIMESTAMPTZ -> (v, out) -> out.writeLong((Long) v);
             case UUID -> (v, out) -> {
                 UUID u = (UUID) v;
                 out.writeLong(u.getMostSignificantBits());

@@ -22,11 +22,11 @@ final class TableBuffer {
     private long maxVersion;
     private long newestSourceMillis;
 
-    TableBuffer(TableSchema schema, List<String> copies) {
+    TableBuffer(TableSchema schema, List<String> copies, RowBinaryEncoder.Adjustments adjustments) {
         this.schema = schema;
         this.copies = new java.util.ArrayList<>(copies);
         this.columns = ClickHouseTableDdl.insertColumns(schema);
-        this.encoder = new RowBinaryEncoder(schema);
+        this.encoder = new RowBinaryEncoder(schema, adjustments);
     }
 
     void add(ChangeRecord record, long nowMillis) {

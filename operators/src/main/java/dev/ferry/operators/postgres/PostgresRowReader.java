@@ -128,14 +128,14 @@ public final class PostgresRowReader {
         }
     }
 
-    /** numeric NaN and infinities have no Decimal form: they read as NULL (documented in the type mapping). */
+    /** numeric NaN and infinities have no BigDecimal: they stay text, as in {@link PostgresTextValues}. */
     private static Object decimal(ResultSet rs, int index) throws SQLException {
         try {
             return rs.getBigDecimal(index);
         } catch (SQLException e) {
             String text = rs.getString(index);
-            if (text != null && (text.equals("NaN") || text.endsWith("Infinity"))) {
-                return null;
+            if (text != null && PostgresTextValues.isNumericSpecial(text)) {
+                return text;
             }
             throw e;
         }

@@ -16,9 +16,9 @@ import java.util.UUID;
  * arrays through it too, and reads the other types in forms that the differential tests hold equal
  * to it. Text forms depend on session settings: both paths set {@link PostgresConnections#TEXT_FORMS}.
  *
- * <p>Values with no ClickHouse form follow the documented rules: numeric NaN and infinities in a
- * Decimal column become NULL; infinite dates and timestamps become the integer extremes (the writer
- * clamps them to ClickHouse's range, as it clamps every out-of-range date).
+ * <p>Values with no ClickHouse form are kept for the writer to apply its rules to (see
+ * RowBinaryEncoder): numeric NaN and infinities in a Decimal column stay text; infinite dates and
+ * timestamps become the integer extremes.
  */
 public final class PostgresTextValues {
     private static final long MICROS_PER_SECOND = 1_000_000L;
@@ -63,8 +63,9 @@ public final class PostgresTextValues {
         return text.equals("NaN") || text.equals("Infinity") || text.equals("-Infinity");
     }
 
-    private static BigDecimal decimal(String text) {
-        return isNumericSpecial(text) ? null : new BigDecimal(text);
+    /** A BigDecimal, or NaN/Infinity/-Infinity as text, which the writer writes as NULL (and counts). */
+    private static Object decimal(String text) {
+        return isNumericSpecial(text) ? text : new BigDecimal(text);
     }
 
     /**

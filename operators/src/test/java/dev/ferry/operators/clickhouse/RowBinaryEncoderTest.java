@@ -83,6 +83,29 @@ class RowBinaryEncoderTest {
         assertThat(RowBinaryEncoder.MAX_DATE32).isEqualTo(120529);
     }
 
+    /** Every value written other than it came is reported with its column, row key and rule. */
+    @Test
+    void adjustedValuesAreReported() {
+        TableSchema schema = new TableSchema("t", "t", List.of(
+                new ColumnSchema("id", ColumnType.of(Kind.INT32), false, "int4"),
+                new ColumnSchema("n", ColumnType.decimal(10, 2), true, "numeric"),
+                new ColumnSchema("d", ColumnType.of(Kind.DATE), true, "date")), List.of("id"));
+        List<String> reported = new java.util.ArrayList<>();
+        RowBinaryEncoder encoder = new RowBinaryEncoder(schema,
+                (column, value, written, key) -> reported.add(column.name() + " " + value + " key " + key + ": " + written));
+        RowBinaryBuffer buffer = new RowBinaryBuffer(8);
+        encoder.encode(ChangeRecord.row("t", ChangeRecord.Kind.INSERT, 1, new Object[] {7L, "NaN", 0}), buffer);
+        encoder.encode(ChangeRecord.row("t", ChangeRecord.Kind.INSERT, 1,
+                new Object[] {8L, new BigDecimal("1.50"), Integer.MAX_VALUE}), buffer);
+        assertThat(reported).containsExactly("n NaN key 7: null",
+                "d 2147483647 key 8: " + RowBinaryEncoder.MAX_DATE32);
+    }
+
+    @Test
+    void numericSpecialsAreWrittenAsNull() throws Exception {
+        assertThat(encode(ColumnType.decimal(9, 2), true, "Infinity")).isEqualTo("01");
+    }
+
     @Test
     void uuidIsTwoLittleEndianHalves() throws Exception {
         UUID u = UUID.fromString("00112233-4455-6677-8899-aabbccddeeff");

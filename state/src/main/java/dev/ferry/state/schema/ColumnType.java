@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>BOOL: Boolean; INT16, INT32, INT64, UINT32: Long; FLOAT32: Float; FLOAT64: Double
- *   <li>DECIMAL(p,s): BigDecimal
+ *   <li>DECIMAL(p,s): BigDecimal, or the String NaN, Infinity or -Infinity (no Decimal holds them:
+ *       the destination writes NULL)
  *   <li>STRING, JSON, ENUM: String; BYTES: byte[]. A JSON column is JSON text; its
  *       {@link #jsonObject()} variant holds a JSON object (a whole MongoDB document) and lands in
  *       ClickHouse's {@code JSON} type instead of {@code String}.
