@@ -12,7 +12,11 @@ import java.util.concurrent.TimeUnit;
  * ({@code deploy/local/postgres.sh}, {@code deploy/local/clickhouse.sh}); both are idempotent.
  */
 public final class LocalServers {
+    /** The Postgres major version the tests use unless they name another: Debian's. */
+    public static final int DEFAULT_POSTGRES = 15;
+
     private static boolean started;
+    private static final java.util.Set<Integer> startedPostgres = new java.util.HashSet<>();
 
     private LocalServers() {}
 
@@ -20,10 +24,21 @@ public final class LocalServers {
         if (started) {
             return;
         }
-        run("deploy/local/postgres.sh", "start");
+        ensurePostgres(DEFAULT_POSTGRES);
         run("deploy/local/clickhouse.sh", "start");
         dropLeftovers();
         started = true;
+    }
+
+    /**
+     * Starts the local Postgres of a major version (13 to 18; see deploy/local/postgres.sh, which
+     * fetches the builds other than Debian's 15) and drops earlier runs' test databases there.
+     */
+    public static synchronized void ensurePostgres(int major) {
+        if (startedPostgres.add(major)) {
+            runScript(java.util.Map.of("FERRY_PG_VERSION", Integer.toString(major)), "deploy/local/postgres.sh", "start");
+            dropLeftovers(major);
+        }
     }
 
     /**
@@ -31,7 +46,18 @@ public final class LocalServers {
      * was killed leaves them (and their slots, whose names are per cluster) behind: drop those once.
      */
     private static void dropLeftovers() {
-        try (java.sql.Connection c = PostgresTestDatabase.connect("postgres");
+        try (com.clickhouse.client.api.Client client = new com.clickhouse.client.api.Client.Builder()
+                .addEndpoint(clickhouseUrl()).setUsername("default").setPassword("").build()) {
+            for (var r : client.queryAll("SELECT name FROM system.databases WHERE match(name, '^[a-z]+_[0-9a-f]{8}(_status)?$')")) {
+                client.execute("DROP DATABASE IF EXISTS `" + r.getString(1) + "`").get().close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot clean up earlier test databases in ClickHouse", e);
+        }
+    }
+
+    private static void dropLeftovers(int postgresMajor) {
+        try (java.sql.Connection c = PostgresTestDatabase.connect(postgresPort(postgresMajor), "postgres");
                 java.sql.Statement st = c.createStatement()) {
             List<String> stale = new java.util.ArrayList<>();
             try (java.sql.ResultSet rs = st.executeQuery(
@@ -51,14 +77,6 @@ public final class LocalServers {
             }
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("cannot clean up earlier test databases", e);
-        }
-        try (com.clickhouse.client.api.Client client = new com.clickhouse.client.api.Client.Builder()
-                .addEndpoint(clickhouseUrl()).setUsername("default").setPassword("").build()) {
-            for (var r : client.queryAll("SELECT name FROM system.databases WHERE match(name, '^[a-z]+_[0-9a-f]{8}(_status)?$')")) {
-                client.execute("DROP DATABASE IF EXISTS `" + r.getString(1) + "`").get().close();
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot clean up earlier test databases in ClickHouse", e);
         }
     }
 
@@ -87,6 +105,11 @@ public final class LocalServers {
 
     public static int postgresPort() {
         return Integer.parseInt(System.getenv().getOrDefault("FERRY_PG_PORT", "15432"));
+    }
+
+    /** The port deploy/local/postgres.sh gives a major version: 15400 + major, Debian's 15 its own. */
+    public static int postgresPort(int major) {
+        return major == DEFAULT_POSTGRES ? postgresPort() : 15400 + major;
     }
 
     public static int clickhousePort() {

@@ -13,11 +13,19 @@ public final class PostgresTestDatabase implements AutoCloseable {
     public static final String PASSWORD = "postgres";
 
     private final String name;
+    private final int port;
 
     public PostgresTestDatabase(String prefix) {
+        this(prefix, LocalServers.DEFAULT_POSTGRES);
+    }
+
+    /** A database on the local Postgres of that major version (13 to 18). */
+    public PostgresTestDatabase(String prefix, int postgresMajor) {
         LocalServers.ensureStarted();
+        LocalServers.ensurePostgres(postgresMajor);
+        this.port = LocalServers.postgresPort(postgresMajor);
         this.name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
-        try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+        try (Connection c = connect(port, "postgres"); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -29,12 +37,15 @@ public final class PostgresTestDatabase implements AutoCloseable {
     }
 
     public Connection connect() throws SQLException {
-        return connect(name);
+        return connect(port, name);
     }
 
     public static Connection connect(String database) throws SQLException {
-        return DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + LocalServers.postgresPort() + "/" + database, USER, PASSWORD);
+        return connect(LocalServers.postgresPort(), database);
+    }
+
+    public static Connection connect(int port, String database) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, USER, PASSWORD);
     }
 
     public void execute(String... sql) {
@@ -49,7 +60,7 @@ public final class PostgresTestDatabase implements AutoCloseable {
 
     /** The source: section of a pipe spec for this database. */
     public String sourceYaml() {
-        return "source: {type: postgres, host: 127.0.0.1, port: " + LocalServers.postgresPort() + ", database: " + name
+        return "source: {type: postgres, host: 127.0.0.1, port: " + port + ", database: " + name
                 + ", user: " + USER + ", password: " + PASSWORD + "}\n";
     }
 
@@ -58,7 +69,7 @@ public final class PostgresTestDatabase implements AutoCloseable {
     public void close() {
         SQLException last = null;
         for (int attempt = 0; attempt < 50; attempt++) {
-            try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+            try (Connection c = connect(port, "postgres"); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
                 st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '"
                         + name + "' AND NOT active");

@@ -162,10 +162,16 @@ public final class TableComparison {
     private static String pgValue(String col, ColumnSchema c) {
         ColumnType t = c.type();
         if (t.kind() == ColumnType.Kind.ARRAY) {
-            String element = pgScalar("e", t.element(), c.sourceType().replace("[]", ""));
+            String elementType = c.sourceType().replace("[]", "");
+            String element = pgScalar("e", t.element(), elementType);
+            // unnest() spreads composite elements over columns: text elements are unnested as text, except
+            // the types whose cast to text is not their output (char pads, inet shows its mask) or that
+            // are compared as numbers (money).
+            boolean asText = t.element().kind() == ColumnType.Kind.STRING
+                    && !List.of("bpchar", "inet", "cidr", "money").contains(elementType);
             // ClickHouse arrays are never NULL: a NULL array lands empty.
             return "coalesce((SELECT string_agg(coalesce(" + element + ", 'N'), ',' ORDER BY i) FROM unnest(" + col
-                    + ") WITH ORDINALITY u(e, i)), '')";
+                    + (asText ? "::text[]" : "") + ") WITH ORDINALITY u(e, i)), '')";
         }
         return pgScalar(col, t, c.sourceType());
     }
@@ -181,7 +187,7 @@ public final class TableComparison {
             case INT16, INT32, INT64, UINT32, UUID, JSON, ENUM -> col + "::text";
             case FLOAT32 -> "encode(float4send(" + col + "), 'hex')";
             case FLOAT64 -> "encode(float8send(" + col + "), 'hex')";
-            case DECIMAL -> "CASE WHEN " + col + " IN ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric)"
+            case DECIMAL -> "CASE WHEN " + col + "::text IN ('NaN', 'Infinity', '-Infinity')" // infinities: Postgres 14+
                     + " THEN NULL ELSE trim_scale(" + col + ")::text END";
             case STRING -> switch (sourceType) {
                 case "money" -> "trim_scale(" + col + "::numeric)::text";

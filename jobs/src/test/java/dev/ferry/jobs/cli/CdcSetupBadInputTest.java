@@ -70,6 +70,28 @@ class CdcSetupBadInputTest {
     }
 
     @Test
+    void deferrablePrimaryKeyWithoutAnotherIdentityIsRefused() throws Exception {
+        pg.execute("CREATE TABLE d (id int, v text, CONSTRAINT d_pk PRIMARY KEY (id) DEFERRABLE)");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("deferrable", pg.sourceYaml(), "[d]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessage("public.d's primary key is DEFERRABLE, so changes of one key cannot be ordered by their WAL"
+                        + " positions: make it NOT DEFERRABLE, or ALTER TABLE \"public\".\"d\" REPLICA IDENTITY USING"
+                        + " INDEX <a non-deferrable unique index on NOT NULL columns>");
+        assertNothingCreated("deferrable");
+    }
+
+    /** Without a primary key Postgres logs no row identity, whatever unique indexes the table has. */
+    @Test
+    void uniqueIndexWithoutReplicaIdentityIsRefused() throws Exception {
+        pg.execute("CREATE TABLE u (code text NOT NULL UNIQUE, v text)");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("unique", pg.sourceYaml(), "[u]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessageStartingWith("public.u has no primary key and no replica identity index, so Postgres does"
+                        + " not log which row an UPDATE or DELETE changes");
+        assertNothingCreated("unique");
+    }
+
+    @Test
     void userWithoutReplicationRight() throws Exception {
         pg.execute("DROP ROLE IF EXISTS ferry_noperm", "CREATE ROLE ferry_noperm LOGIN PASSWORD 'pw'",
                 "GRANT SELECT ON t TO ferry_noperm");

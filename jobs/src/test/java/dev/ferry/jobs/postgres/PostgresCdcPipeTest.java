@@ -261,6 +261,37 @@ class PostgresCdcPipeTest {
         }
     }
 
+    /**
+     * The key is what Postgres logs: a table without a primary key, keyed by its replica identity index
+     * (not its narrower unique index), whose other unique column changes; a table with a deferrable
+     * primary key and FULL identity is keyed by a non-deferrable unique index, so a statement that
+     * shifts every key in one go cannot leave keys deleted.
+     */
+    @Test
+    void keysAreWhatPostgresLogs() throws Exception {
+        pg.execute("CREATE TABLE ri (a int NOT NULL UNIQUE, b text NOT NULL, c text NOT NULL)",
+                "CREATE UNIQUE INDEX ri_bc ON ri (b, c)",
+                "ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_bc",
+                "INSERT INTO ri SELECT g, 'b' || g, 'c' FROM generate_series(1, 100) g",
+                "CREATE TABLE pos (pos int, id int NOT NULL UNIQUE, v text, CONSTRAINT pos_pk PRIMARY KEY (pos) DEFERRABLE)",
+                "ALTER TABLE pos REPLICA IDENTITY FULL",
+                "INSERT INTO pos SELECT g, g, 'v' FROM generate_series(1, 100) g");
+        PipeSpec spec = PipeTestKit.spec("cdc_keys", pg, ch, "[ri, pos]", "{sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        assertThat(tables.get(0).schema().key()).containsExactly("b", "c");
+        assertThat(tables.get(1).schema().key()).containsExactly("id");
+        JobClient job = start(spec, tables);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTE);
+            pg.execute("UPDATE ri SET a = a + 1000 WHERE a % 2 = 0", "UPDATE ri SET c = 'moved' WHERE a % 3 = 0",
+                    "DELETE FROM ri WHERE a % 5 = 0", "UPDATE pos SET pos = pos + 1", "DELETE FROM pos WHERE id = 7");
+            awaitEqual(pg, ch, tables.get(0).schema(), "ri", MINUTE);
+            awaitEqual(pg, ch, tables.get(1).schema(), "pos", MINUTE);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
     /** Columns added and dropped while the pipe runs; no restart. */
     @Test
     void columnsAddedAndDroppedLive() throws Exception {

@@ -19,11 +19,15 @@ import java.util.List;
  * Reads a source table's shape from pg_catalog: columns, types, and the key the destination is
  * ordered by.
  *
- * <p>Key rule: the primary key; else the replica identity index or the smallest unique index over
- * NOT NULL columns; else, for snapshot-only pipes, the row's position ({@code _ctid}, a String
- * column holding the source ctid, so duplicate rows are kept); CDC pipes refuse such tables because a
- * change could not be matched to its row. Generated columns are left out: Postgres 15 does not
- * publish them to logical replication.
+ * <p>Key rule for pipes that follow changes: the key must be what Postgres logs to identify a row
+ * (its replica identity), and unique at every change, so that changes of one key can be ordered by
+ * their own WAL positions. So: the replica identity index when the table has one; else the primary
+ * key, unless it is DEFERRABLE; else, for REPLICA IDENTITY FULL, the narrowest non-deferrable unique
+ * index over NOT NULL columns. Anything else is refused with the fix. Snapshot-only pipes take the
+ * primary key, else the replica identity index or the narrowest unique index over NOT NULL columns,
+ * else the row's position ({@code _ctid}, a String column holding the source ctid, so duplicate
+ * rows are kept). Generated columns are left out: Postgres 15 does not publish them to logical
+ * replication.
  */
 public final class PostgresCatalog {
     /** The synthetic key column of keyless tables in snapshot-only pipes. */
@@ -42,14 +46,18 @@ public final class PostgresCatalog {
             JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
             LEFT JOIN pg_type et ON coalesce(bt.typcategory, t.typcategory) = 'A'
+                                AND coalesce(bt.typname, t.typname) LIKE '\\_%'
                                 AND et.oid = coalesce(bt.typelem, t.typelem)
             LEFT JOIN pg_type ebt ON et.typtype = 'd' AND ebt.oid = et.typbasetype
             WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum""";
+    // Arrays are the types named _<element>: int2vector and oidvector are in category A too, but print
+    // without braces, so they are kept as text like any other type.
 
-    /** Primary key first, then the replica identity index, then the narrowest unique index. */
+    /** Unique indexes that could key rows: primary key first, then the replica identity index, then the narrowest. */
     private static final String KEY_SQL = """
-            SELECT i.indexrelid, a.attname, a.attnotnull
+            SELECT i.indexrelid, a.attname, a.attnotnull, i.indisprimary, i.indisreplident, i.indimmediate,
+                   i.indexrelid::regclass::text
             FROM pg_index i
             CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
@@ -122,11 +130,14 @@ public final class PostgresCatalog {
         if (mapped.isEmpty()) {
             throw new PipeSetupException(table.sourceId() + " has no columns to replicate");
         }
-        List<String> key = readKey(conn, oid);
+        List<String> key = readKey(conn, oid, table, replident, !allowPositionKey);
         if (key.isEmpty()) {
             if (!allowPositionKey) {
-                throw new PipeSetupException(table.sourceId() + " has no primary key or unique NOT NULL index, so"
-                        + " changes cannot be matched to rows; add a primary key, or use replication_mode: snapshot");
+                throw new PipeSetupException(table.sourceId() + " has no primary key and no replica identity index, so"
+                        + " Postgres does not log which row an UPDATE or DELETE changes (and refuses them once the table"
+                        + " is published): add a primary key, or ALTER TABLE " + PostgresSql.qualified(table.schema(),
+                        table.name()) + " REPLICA IDENTITY USING INDEX <a unique index on NOT NULL columns>, or use"
+                        + " replication_mode: snapshot");
             }
             mapped.add(new MappedColumn(
                     new ColumnSchema(CTID_COLUMN, ColumnType.of(ColumnType.Kind.STRING), false, "tid"), "ctid::text"));
@@ -146,29 +157,63 @@ public final class PostgresCatalog {
                 oid, replident);
     }
 
-    private static List<String> readKey(Connection conn, long oid) throws SQLException {
-        List<String> key = new ArrayList<>();
-        long chosen = -1;
-        boolean usable = true;
+    /** A unique index over the table's columns. */
+    private record UniqueIndex(String name, List<String> columns, boolean notNull, boolean primary,
+            boolean replicaIdentity, boolean immediate) {}
+
+    /** The key by the rule in the class comment; empty when the table has none. */
+    private static List<String> readKey(Connection conn, long oid, TableSpec table, char replident, boolean forChanges)
+            throws SQLException {
+        List<UniqueIndex> indexes = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement(KEY_SQL)) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
+                long current = -1;
+                List<String> columns = null;
+                boolean notNull = true;
                 while (rs.next()) {
-                    long index = rs.getLong(1);
-                    if (chosen != index) {
-                        if (chosen != -1 && usable) {
-                            return key;
-                        }
-                        chosen = index;
-                        usable = true;
-                        key.clear();
+                    if (rs.getLong(1) != current) {
+                        current = rs.getLong(1);
+                        columns = new ArrayList<>();
+                        notNull = true;
+                        indexes.add(new UniqueIndex(rs.getString(7), columns, true, rs.getBoolean(4), rs.getBoolean(5),
+                                rs.getBoolean(6)));
                     }
-                    usable &= rs.getBoolean(3);
-                    key.add(rs.getString(2));
+                    columns.add(rs.getString(2));
+                    if (!rs.getBoolean(3) && notNull) {
+                        notNull = false;
+                        UniqueIndex last = indexes.remove(indexes.size() - 1);
+                        indexes.add(new UniqueIndex(last.name(), columns, false, last.primary(), last.replicaIdentity(),
+                                last.immediate()));
+                    }
                 }
             }
         }
-        return chosen != -1 && usable ? key : List.of();
+        List<UniqueIndex> usable = indexes.stream().filter(UniqueIndex::notNull).toList();
+        if (!forChanges) {
+            return usable.isEmpty() ? List.of() : usable.get(0).columns();
+        }
+        if (replident == 'i') {
+            return usable.stream().filter(UniqueIndex::replicaIdentity).findFirst().map(UniqueIndex::columns)
+                    .orElse(List.of());
+        }
+        UniqueIndex primary = usable.stream().filter(UniqueIndex::primary).findFirst().orElse(null);
+        if (primary != null && primary.immediate()) {
+            return primary.columns();
+        }
+        if (replident == 'f') {
+            UniqueIndex narrowest = usable.stream().filter(UniqueIndex::immediate).findFirst().orElse(null);
+            if (narrowest != null) {
+                return narrowest.columns();
+            }
+        }
+        if (primary != null) {
+            throw new PipeSetupException(table.sourceId() + "'s primary key is DEFERRABLE, so changes of one key cannot"
+                    + " be ordered by their WAL positions: make it NOT DEFERRABLE, or ALTER TABLE "
+                    + PostgresSql.qualified(table.schema(), table.name())
+                    + " REPLICA IDENTITY USING INDEX <a non-deferrable unique index on NOT NULL columns>");
+        }
+        return List.of();
     }
 
     private static String describeRelkind(char relkind) {

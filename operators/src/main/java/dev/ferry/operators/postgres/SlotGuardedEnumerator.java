@@ -13,10 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts Flink CDC's enumerator only once the pipe's slot exists and no other consumer holds it,
- * and keeps watching it. Flink CDC would otherwise create a missing slot itself (silently skipping
- * every change since the old one), or sit "running" with no data while another consumer streams.
- * A slot that disappears, is invalidated, or stays in use fails the job with the reason.
+ * Starts the change stream's enumerator only once the pipe's slot exists and no other consumer
+ * holds it, and keeps watching it. A slot that disappears, is invalidated, or stays in use fails the
+ * job with the reason.
+ *
+ * <p>A missing slot is either not created yet (a new pipe's initial load creates it) or dropped. To
+ * tell them apart after any restore, the stream starts only once a completed checkpoint records that
+ * the slot was seen: a restore to an earlier checkpoint then never follows a stream that already
+ * ran, so "not seen" really means "not created yet".
  */
 final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnumerator<S, SlotGuardState<E>> {
     private static final Logger LOG = LoggerFactory.getLogger(SlotGuardedEnumerator.class);
@@ -33,6 +37,10 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
     private final String slot;
     private final List<Runnable> beforeStart = new ArrayList<>();
     private boolean slotSeen;
+    /** The slot was seen in a checkpoint that completed (or before this job began). */
+    private boolean slotSeenDurably;
+    private long firstCheckpointWithSlot = -1;
+    private boolean ready;
     private volatile boolean started;
     private volatile long lastRead;
     private long waitingSince = -1;
@@ -44,6 +52,7 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
         this.connections = connections;
         this.slot = slot;
         this.slotSeen = slotSeen;
+        this.slotSeenDurably = slotSeen;
     }
 
     @Override
@@ -100,9 +109,20 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
             LOG.info("replication slot {} is still held by pid {}; waiting", slot, s.activePid());
             return;
         }
+        if (!ready) {
+            ready = true;
+            LOG.info("replication slot {} ready (confirmed flush {}){}", slot,
+                    org.postgresql.replication.LogSequenceNumber.valueOf(s.confirmedFlushLsn()),
+                    slotSeenDurably ? "" : "; the change stream starts after the next checkpoint");
+        }
+        if (slotSeenDurably) {
+            startStream();
+        }
+    }
+
+    private void startStream() {
         started = true;
-        LOG.info("replication slot {} ready (confirmed flush {}), starting the change stream", slot,
-                org.postgresql.replication.LogSequenceNumber.valueOf(s.confirmedFlushLsn()));
+        LOG.info("starting the change stream from replication slot {}", slot);
         delegate.start();
         beforeStart.forEach(Runnable::run);
         beforeStart.clear();
@@ -161,12 +181,21 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
 
     @Override
     public SlotGuardState<E> snapshotState(long checkpointId) throws Exception {
+        if (slotSeen && firstCheckpointWithSlot < 0) {
+            firstCheckpointWithSlot = checkpointId;
+        }
         return new SlotGuardState<>(delegate.snapshotState(checkpointId), slotSeen);
     }
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         delegate.notifyCheckpointComplete(checkpointId);
+        if (!slotSeenDurably && firstCheckpointWithSlot >= 0 && checkpointId >= firstCheckpointWithSlot) {
+            slotSeenDurably = true;
+            if (ready && !started) {
+                startStream();
+            }
+        }
     }
 
     @Override
