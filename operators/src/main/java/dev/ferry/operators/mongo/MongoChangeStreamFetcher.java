@@ -5,6 +5,7 @@ import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import com.mongodb.client.model.changestream.FullDocument;
+import dev.ferry.operators.load.FetchPause;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +42,8 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
 
     private final MongoClient client;
     private final String database;
-    private final Object idle = new Object();
+    private final FetchPause idle = new FetchPause();
 
-    private volatile boolean wakeUp;
     private MongoChangeStreamSplit split;
     private MongoChangeEventMapper mapper;
     private MongoChangeStreamCursor<ChangeStreamDocument<RawBsonDocument>> cursor;
@@ -58,7 +58,7 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
 
     @Override
     public RecordsWithSplitIds<MongoChangeEvent> fetch() throws IOException {
-        wakeUp = false;
+        idle.reset();
         RecordsBySplits.Builder<MongoChangeEvent> batch = new RecordsBySplits.Builder<>();
         if (split == null) {
             pause(System.nanoTime());
@@ -69,7 +69,7 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
             if (cursor == null) {
                 open();
             }
-            for (int n = 0; n < EVENTS_PER_FETCH && !wakeUp; n++) {
+            for (int n = 0; n < EVENTS_PER_FETCH && !idle.wokenUp(); n++) {
                 if (n > 0 && cursor.available() == 0) {
                     break; // hand over what came before waiting for more
                 }
@@ -119,19 +119,7 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
 
     /** Waits out the rest of an idle poll that came back early, unless woken up. */
     private void pause(long pollStartNanos) {
-        long left = IDLE_POLL_MILLIS - (System.nanoTime() - pollStartNanos) / 1_000_000;
-        if (left <= 0) {
-            return;
-        }
-        synchronized (idle) {
-            if (!wakeUp) {
-                try {
-                    idle.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        idle.pause(IDLE_POLL_MILLIS - (System.nanoTime() - pollStartNanos) / 1_000_000);
     }
 
     @Override
@@ -149,10 +137,7 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
 
     @Override
     public void wakeUp() {
-        wakeUp = true;
-        synchronized (idle) {
-            idle.notifyAll();
-        }
+        idle.wakeUp();
     }
 
     @Override

@@ -14,8 +14,8 @@ import org.apache.flink.core.io.InputStatus;
 
 /**
  * The change stream's reader, refusing to stream without the pipe's slot. A reader only gets its
- * split once the slot existed, so a slot missing when a split arrives (a restart) was dropped: if the
- * reader went on, Debezium would create a new slot and skip every change since the old one.
+ * split once the slot existed, so a slot missing when a split arrives (a restart) was dropped: the
+ * pipe fails with that reason rather than retry a stream that can never start again.
  */
 final class SlotGuardedReader<T, S extends SourceSplit> implements SourceReader<T, S> {
     private final SourceReader<T, S> delegate;

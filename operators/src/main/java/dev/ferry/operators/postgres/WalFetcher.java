@@ -1,5 +1,6 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.load.FetchPause;
 import dev.ferry.operators.postgres.PgOutputMessage.Begin;
 import dev.ferry.operators.postgres.PgOutputMessage.Commit;
 import dev.ferry.operators.postgres.PgOutputMessage.Delete;
@@ -56,9 +57,8 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private final String publication;
     private final List<SourceTable> tables;
     private final AtomicLong confirm;
-    private final Object idle = new Object();
+    private final FetchPause idle = new FetchPause();
 
-    private volatile boolean wakeUp;
     private WalSplit split;
     private PgOutputChangeMapper mapper;
     private Connection conn;
@@ -79,10 +79,10 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
 
     @Override
     public RecordsWithSplitIds<WalEvent> fetch() throws IOException {
-        wakeUp = false;
+        idle.reset();
         RecordsBySplits.Builder<WalEvent> batch = new RecordsBySplits.Builder<>();
         if (split == null) {
-            pause();
+            idle.pause(IDLE_WAIT_MILLIS);
             return batch.build();
         }
         try {
@@ -91,7 +91,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             }
             sendConfirmed();
             Consumer<ChangeRecord> out = r -> batch.add(WalSplit.ID, WalEvent.of(r));
-            for (int n = 0; n < MESSAGES_PER_FETCH && !wakeUp; n++) {
+            for (int n = 0; n < MESSAGES_PER_FETCH && !idle.wokenUp(); n++) {
                 ByteBuffer message = stream.readPending();
                 if (message == null) {
                     long server = stream.getLastReceiveLSN().asLong();
@@ -100,7 +100,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                         batch.add(WalSplit.ID, WalEvent.restartAt(server));
                     }
                     if (n == 0) {
-                        pause();
+                        idle.pause(IDLE_WAIT_MILLIS);
                     }
                     break;
                 }
@@ -182,18 +182,6 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         }
     }
 
-    private void pause() {
-        synchronized (idle) {
-            if (!wakeUp) {
-                try {
-                    idle.wait(IDLE_WAIT_MILLIS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -213,10 +201,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
 
     @Override
     public void wakeUp() {
-        wakeUp = true;
-        synchronized (idle) {
-            idle.notifyAll();
-        }
+        idle.wakeUp();
     }
 
     @Override
