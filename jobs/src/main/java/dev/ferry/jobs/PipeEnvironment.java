@@ -13,11 +13,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * progress is acknowledged, so it runs every sync interval. Delivery is at-least-once (idempotence
  * comes from row versions and insert deduplication), so barriers need no alignment. Records are
  * never kept by the operator that receives them, so chained operators may pass them without copies.
+ *
+ * <p>Restarts: a pipe retries for as long as it takes, 1 s after a failure, doubling up to a minute
+ * between attempts, and back to 1 s once it has run for ten minutes without one. An outage of
+ * Postgres, ClickHouse or the network heals by waiting; what cannot (the pipe's slot dropped or
+ * invalidated, its publication gone, its credentials refused) fails the job at once without
+ * restarts, by a {@code SuppressRestartsException} around the cause.
  */
 public final class PipeEnvironment {
-    /** Restarts before a pipe is declared Failed. */
-    public static final int RESTART_ATTEMPTS = 5;
-    public static final Duration RESTART_DELAY = Duration.ofSeconds(3);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration LONGEST_RETRY = Duration.ofMinutes(1);
+    static final Duration RESET_RETRIES_AFTER = Duration.ofMinutes(10);
 
     private PipeEnvironment() {}
 
@@ -28,9 +34,13 @@ public final class PipeEnvironment {
         env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(interval / 2, 1000));
         env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(10).toMillis());
         Configuration restart = new Configuration();
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, FIRST_RETRY);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, LONGEST_RETRY);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, RESET_RETRIES_AFTER);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, Integer.MAX_VALUE);
         env.configure(restart);
     }
 }

@@ -4,6 +4,7 @@ import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.PipeSource;
+import dev.ferry.jobs.control.FlinkRestClient;
 import dev.ferry.jobs.local.EmbeddedFlink;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
@@ -57,9 +58,15 @@ final class RunCommand implements Callable<Integer> {
             do {
                 Thread.sleep(progressSeconds * 1000L);
                 jobStatus = flink.status(job);
-                System.out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " " + lastState(status, pipe)
-                        + " (Flink job " + jobStatus + ")");
-                printer.print(System.currentTimeMillis());
+                String now = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                try {
+                    System.out.println(now + " " + lastState(status, pipe) + " (Flink job " + jobStatus + ")");
+                    printer.print(System.currentTimeMillis());
+                } catch (RuntimeException e) {
+                    // The pipe rides out a destination outage by itself; so does its progress display.
+                    System.out.println(now + " status unavailable (" + FlinkRestClient.rootMessage(String.valueOf(
+                            e.getMessage())) + "); Flink job " + jobStatus);
+                }
             } while (!jobStatus.isGloballyTerminalState());
 
             JobResult result = flink.result(job);
@@ -69,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
                 return 0;
             }
             String reason = result.getSerializedThrowable()
-                    .map(t -> t.getFullStringifiedStackTrace().lines().findFirst().orElse("unknown"))
+                    .map(t -> FlinkRestClient.rootMessage(t.getFullStringifiedStackTrace()))
                     .orElse("job ended " + jobStatus + " in state " + state);
             if (PipeTransitions.isAllowed(state, PipeState.FAILED)) {
                 status.recordState(pipe.name(), state, PipeState.FAILED, reason);

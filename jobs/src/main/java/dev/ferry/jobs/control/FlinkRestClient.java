@@ -108,7 +108,7 @@ public final class FlinkRestClient {
     }
 
     /** The message of the deepest cause in a Java stack trace, without its exception's class name. */
-    static String rootMessage(String trace) {
+    public static String rootMessage(String trace) {
         String deepest = trace;
         for (String line : trace.split("\n")) {
             if (line.startsWith("Caused by: ")) {

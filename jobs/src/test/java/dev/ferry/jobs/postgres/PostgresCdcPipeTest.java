@@ -322,6 +322,39 @@ class PostgresCdcPipeTest {
         }
     }
 
+    /**
+     * Postgres, then ClickHouse, is down for 30 s while the pipe runs and writes go on: the pipe
+     * retries until each is back and ends equal, still Running.
+     */
+    @Test
+    void outagesOfPostgresAndClickHouseAreRiddenOut() throws Exception {
+        pg.execute("CREATE TABLE o (id int PRIMARY KEY, v text)", "INSERT INTO o SELECT g, 'v' FROM generate_series(1, 1000) g");
+        PipeSpec spec = PipeTestKit.spec("cdc_outage", pg, ch, "[o]", "{sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobClient job = start(spec, tables);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTE);
+            pg.execute("UPDATE o SET v = 'before' WHERE id <= 100");
+            awaitEqual(pg, ch, tables.get(0).schema(), "o", MINUTE);
+
+            dev.ferry.testing.LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "stop");
+            Thread.sleep(30_000);
+            dev.ferry.testing.LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "start");
+            pg.execute("UPDATE o SET v = 'after postgres' WHERE id <= 200", "INSERT INTO o VALUES (1001, 'new')");
+            awaitEqual(pg, ch, tables.get(0).schema(), "o", Duration.ofMinutes(3));
+
+            dev.ferry.testing.LocalServers.runScript(Map.of(), "deploy/local/clickhouse.sh", "stop");
+            pg.execute("UPDATE o SET v = 'during clickhouse' WHERE id <= 300", "DELETE FROM o WHERE id > 990");
+            Thread.sleep(30_000);
+            dev.ferry.testing.LocalServers.runScript(Map.of(), "deploy/local/clickhouse.sh", "start");
+            pg.execute("INSERT INTO o VALUES (1002, 'after clickhouse')");
+            awaitEqual(pg, ch, tables.get(0).schema(), "o", Duration.ofMinutes(3));
+            assertThat(job.getJobStatus().get()).isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
     /** Dropping the slot under a running pipe fails it with the reason, instead of running idle. */
     @Test
     void droppedSlotFailsThePipe() throws Exception {

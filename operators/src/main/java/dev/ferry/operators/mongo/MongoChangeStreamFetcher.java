@@ -14,6 +14,7 @@ import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.BsonDocument;
 import org.bson.BsonTimestamp;
 import org.bson.RawBsonDocument;
@@ -92,11 +93,14 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
                         lastClusterTime, ordinal));
             }
         } catch (MongoException e) {
-            String reason = e.getCode() == CHANGE_STREAM_HISTORY_LOST
-                    ? "its resume point is no longer in the oplog (the pipe was stopped longer than the oplog window):"
-                            + " resync the pipe"
-                    : e.getMessage();
-            throw new IOException("change stream of " + database + "." + split.collection() + " failed: " + reason, e);
+            if (e.getCode() == CHANGE_STREAM_HISTORY_LOST) {
+                // Waiting cannot bring the oplog back: fail without restarts.
+                throw new SuppressRestartsException(new IOException("change stream of " + database + "."
+                        + split.collection() + " failed: its resume point is no longer in the oplog (the pipe was"
+                        + " stopped longer than the oplog window): resync the pipe", e));
+            }
+            throw new IOException("change stream of " + database + "." + split.collection() + " failed: "
+                    + e.getMessage(), e);
         }
         return batch.build();
     }

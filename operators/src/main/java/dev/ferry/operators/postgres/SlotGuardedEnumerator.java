@@ -9,6 +9,7 @@ import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,14 +142,15 @@ final class SlotGuardedEnumerator<S extends SourceSplit, E> implements SplitEnum
         }
     }
 
-    static IllegalStateException dropped(String slot) {
-        return new IllegalStateException("replication slot " + slot + " was dropped; changes since then are lost:"
-                + " resync the pipe");
+    /** A dropped slot cannot heal by waiting: the job fails without restarts. */
+    static SuppressRestartsException dropped(String slot) {
+        return new SuppressRestartsException(new IllegalStateException("replication slot " + slot + " was dropped;"
+                + " changes since then are lost: resync the pipe"));
     }
 
-    static IllegalStateException invalidated(String slot) {
-        return new IllegalStateException("replication slot " + slot + " was invalidated (wal_status lost): Postgres"
-                + " removed WAL it still needed (max_slot_wal_keep_size); resync the pipe");
+    static SuppressRestartsException invalidated(String slot) {
+        return new SuppressRestartsException(new IllegalStateException("replication slot " + slot + " was invalidated"
+                + " (wal_status lost): Postgres removed WAL it still needed (max_slot_wal_keep_size); resync the pipe"));
     }
 
     private void whenStarted(Runnable action) {

@@ -25,6 +25,7 @@ import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -51,6 +52,11 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     /** After a restart, Postgres may still hold the slot for the old connection's walsender for a while. */
     private static final long SLOT_IN_USE_PATIENCE_MILLIS = 90_000;
     private static final long MICROS_2000_TO_1970 = 946_684_800_000_000L;
+    /**
+     * Errors that waiting cannot heal: the slot or publication does not exist (42704), the password
+     * or the replication right was refused (28P01, 28000, 42501). Anything else is retried.
+     */
+    private static final java.util.Set<String> PERMANENT = java.util.Set.of("42704", "28P01", "28000", "42501");
 
     private final PostgresConnections connections;
     private final String slot;
@@ -109,8 +115,12 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             mapper.completeRows();
         } catch (SQLException e) {
             close();
-            throw new IOException("change stream from slot " + slot + " on " + connections.describe() + " failed: "
-                    + dev.ferry.operators.PipeSetupException.firstLine(e), e);
+            IOException failure = new IOException("change stream from slot " + slot + " on " + connections.describe()
+                    + " failed: " + dev.ferry.operators.PipeSetupException.firstLine(e), e);
+            if (PERMANENT.contains(e.getSQLState())) {
+                throw new SuppressRestartsException(failure);
+            }
+            throw failure;
         }
         return batch.build();
     }
