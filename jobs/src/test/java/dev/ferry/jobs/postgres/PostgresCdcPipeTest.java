@@ -275,8 +275,10 @@ class PostgresCdcPipeTest {
                 "INSERT INTO ri SELECT g, 'b' || g, 'c' FROM generate_series(1, 100) g",
                 "CREATE TABLE pos (pos int, id int NOT NULL UNIQUE, v text, CONSTRAINT pos_pk PRIMARY KEY (pos) DEFERRABLE)",
                 "ALTER TABLE pos REPLICA IDENTITY FULL",
-                "INSERT INTO pos SELECT g, g, 'v' FROM generate_series(1, 100) g");
-        PipeSpec spec = PipeTestKit.spec("cdc_keys", pg, ch, "[ri, pos]", "{sync_interval_seconds: 1}");
+                "INSERT INTO pos SELECT g, g, 'v' FROM generate_series(1, 100) g",
+                "CREATE TABLE nk (k numeric PRIMARY KEY, v text)",
+                "INSERT INTO nk VALUES ('NaN', 'a'), (1.5, 'b'), (-0.0001, 'c'), (1e30, 'd')");
+        PipeSpec spec = PipeTestKit.spec("cdc_keys", pg, ch, "[ri, pos, nk]", "{sync_interval_seconds: 1}");
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         assertThat(tables.get(0).schema().key()).containsExactly("b", "c");
         assertThat(tables.get(1).schema().key()).containsExactly("id");
@@ -284,9 +286,12 @@ class PostgresCdcPipeTest {
         try {
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTE);
             pg.execute("UPDATE ri SET a = a + 1000 WHERE a % 2 = 0", "UPDATE ri SET c = 'moved' WHERE a % 3 = 0",
-                    "DELETE FROM ri WHERE a % 5 = 0", "UPDATE pos SET pos = pos + 1", "DELETE FROM pos WHERE id = 7");
+                    "DELETE FROM ri WHERE a % 5 = 0", "UPDATE pos SET pos = pos + 1", "DELETE FROM pos WHERE id = 7",
+                    "UPDATE nk SET v = 'nan' WHERE k = 'NaN'", "UPDATE nk SET k = 1.50 WHERE k = 1.5",
+                    "INSERT INTO nk VALUES (2, 'e')", "DELETE FROM nk WHERE k = -0.0001");
             awaitEqual(pg, ch, tables.get(0).schema(), "ri", MINUTE);
             awaitEqual(pg, ch, tables.get(1).schema(), "pos", MINUTE);
+            awaitEqual(pg, ch, tables.get(2).schema(), "nk", MINUTE);
         } finally {
             job.cancel().get();
         }

@@ -190,14 +190,16 @@ class PostgresLoadTest {
         assertThat(progress.partitionsDone()).as("the failure must come mid-load").isLessThan(progress.partitionsTotal());
         List<String> activeQueries = new ArrayList<>();
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT query FROM pg_stat_activity WHERE application_name = "
-                    + "'ferry:load_fail:snapshot'")) {
-                while (rs.next()) {
-                    activeQueries.add(rs.getString(1));
+            // A reader connects per partition: wait for one to be connected, then kill every reader at once.
+            long connectedBy = System.currentTimeMillis() + 10_000;
+            while (activeQueries.isEmpty() && System.currentTimeMillis() < connectedBy) {
+                try (ResultSet rs = st.executeQuery("SELECT query, pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE application_name = 'ferry:load_fail:snapshot'")) {
+                    while (rs.next()) {
+                        activeQueries.add(rs.getString(1));
+                    }
                 }
             }
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-                    + "'ferry:load_fail:snapshot'");
         }
         long checkpointedAt = cluster.getArchivedExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot()
                 .getHistory().getLatestCompletedCheckpoint().getTriggerTimestamp();
@@ -209,7 +211,9 @@ class PostgresLoadTest {
         assertThat(status.lastState("load_fail")).contains(PipeState.COMPLETED);
 
         // Count reads per partition in the statement log.
-        String log = Files.readString(LocalServers.postgresLog()).substring((int) logStart);
+        // logStart counts bytes, and the log holds multi-byte characters: cut before decoding.
+        byte[] logBytes = Files.readAllBytes(LocalServers.postgresLog());
+        String log = new String(logBytes, (int) logStart, logBytes.length - (int) logStart, java.nio.charset.StandardCharsets.UTF_8);
         Pattern read = Pattern.compile("^(\\S+ \\S+) UTC .*ferry pipe=load_fail table=public\\.big partition (\\d+)/(\\d+)"
                 + " ctid \\[(?:start|\\(\\d+,\\d+\\)), (?:end|\\(\\d+,\\d+\\))\\)( resuming after)?");
         DateTimeFormatter logTime = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);

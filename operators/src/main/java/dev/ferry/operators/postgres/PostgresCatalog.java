@@ -147,11 +147,17 @@ public final class PostgresCatalog {
         List<String> expressions = new ArrayList<>();
         for (MappedColumn m : mapped) {
             ColumnSchema c = m.column();
-            if (key.contains(c.name()) && c.nullable()) {
+            String expression = m.selectExpression();
+            if (key.contains(c.name()) && c.type().kind() == ColumnType.Kind.DECIMAL) {
+                // A numeric key may hold NaN, which no Decimal holds and a sorting key cannot be NULL for: its
+                // exact text keys the row instead.
+                c = new ColumnSchema(c.name(), ColumnType.of(ColumnType.Kind.STRING), false, c.sourceType());
+                expression = PostgresSql.quoteIdent(c.name()) + "::text";
+            } else if (key.contains(c.name()) && c.nullable()) {
                 c = new ColumnSchema(c.name(), c.type(), false, c.sourceType()); // sorting keys cannot be Nullable
             }
             columns.add(c);
-            expressions.add(m.selectExpression());
+            expressions.add(expression);
         }
         return new SourceTable(table, new TableSchema(table.sourceId(), table.target(), columns, key), expressions,
                 oid, replident);
