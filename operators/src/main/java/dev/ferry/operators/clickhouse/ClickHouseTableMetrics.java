@@ -1,16 +1,18 @@
 package dev.ferry.operators.clickhouse;
 
 import dev.ferry.state.schema.ColumnSchema;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one writer subtask reports about one table, in the metric group {@code pipe=<name>,
@@ -55,11 +57,11 @@ final class ClickHouseTableMetrics {
     private static String describe(Object value) {
         if (value instanceof Integer days) {
             return days == Integer.MAX_VALUE ? "infinity" : days == Integer.MIN_VALUE ? "-infinity"
-                    : java.time.LocalDate.ofEpochDay(days).toString();
+                    : LocalDate.ofEpochDay(days).toString();
         }
         if (value instanceof Long micros) {
             return micros == Long.MAX_VALUE ? "infinity" : micros == Long.MIN_VALUE ? "-infinity"
-                    : java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS).toString();
+                    : Instant.EPOCH.plus(micros, ChronoUnit.MICROS).toString();
         }
         return String.valueOf(value);
     }

@@ -3,6 +3,7 @@ package dev.ferry.operators.mongo;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.RawBsonDocument;
 
 /**
@@ -59,8 +60,9 @@ final class MongoChangeEventMapper {
         return ChangeRecord.change(collection, kind, version, sourceMillis, MongoDocumentMapper.row(event.getFullDocument()));
     }
 
-    private IllegalStateException ended(String what) {
-        return new IllegalStateException("collection " + database + "." + collection + " " + what
-                + "; its changes can no longer be followed: resync the pipe, or remove the collection from it");
+    /** A stream that ended cannot heal by waiting: the job fails without restarts. */
+    private SuppressRestartsException ended(String what) {
+        return new SuppressRestartsException(new IllegalStateException("collection " + database + "." + collection + " "
+                + what + "; its changes can no longer be followed: resync the pipe, or remove the collection from it"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.load.FetchPause;
 import dev.ferry.operators.postgres.PgOutputMessage.Begin;
 import dev.ferry.operators.postgres.PgOutputMessage.Commit;
@@ -17,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -56,7 +58,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
      * Errors that waiting cannot heal: the slot or publication does not exist (42704), the password
      * or the replication right was refused (28P01, 28000, 42501). Anything else is retried.
      */
-    private static final java.util.Set<String> PERMANENT = java.util.Set.of("42704", "28P01", "28000", "42501");
+    private static final Set<String> PERMANENT = Set.of("42704", "28P01", "28000", "42501");
 
     private final PostgresConnections connections;
     private final String slot;
@@ -116,7 +118,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         } catch (SQLException e) {
             close();
             IOException failure = new IOException("change stream from slot " + slot + " on " + connections.describe()
-                    + " failed: " + dev.ferry.operators.PipeSetupException.firstLine(e), e);
+                    + " failed: " + PipeSetupException.firstLine(e), e);
             if (PERMANENT.contains(e.getSQLState())) {
                 throw new SuppressRestartsException(failure);
             }

@@ -7,6 +7,7 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.BsonDocument;
 import org.bson.BsonDocumentReader;
 import org.bson.RawBsonDocument;
@@ -99,17 +100,22 @@ class MongoChangeEventMapperTest {
         assertThat(r.values()).containsExactly("a", "{\"_id\": \"a\", \"n\": 1}");
     }
 
+    /** Waiting cannot bring such a stream back: the job fails without restarts, with the reason as the cause. */
     @Test
     void droppedRenamedOrInvalidatedCollectionsFailThePipe() {
         assertThatThrownBy(() -> map("{%s, operationType: 'drop'}"))
+                .isInstanceOf(SuppressRestartsException.class).cause()
                 .hasMessage("collection test.names was dropped; its changes can no longer be followed: resync the pipe,"
                         + " or remove the collection from it");
         assertThatThrownBy(() -> map("{%s, operationType: 'rename', to: {db: 'test', coll: 'people'}}"))
+                .isInstanceOf(SuppressRestartsException.class).cause()
                 .hasMessageStartingWith("collection test.names was renamed to test.people;");
         assertThatThrownBy(() -> map("{%s, operationType: 'dropDatabase'}"))
+                .isInstanceOf(SuppressRestartsException.class).cause()
                 .hasMessageStartingWith("collection test.names is gone: database test was dropped;");
         assertThatThrownBy(() -> map("{_id: " + TOKEN + ", operationType: 'invalidate',"
                 + " clusterTime: {$timestamp: {t: 1654878543, i: 2}}, wallTime: {$date: '2022-06-10T16:29:03.704Z'}}"))
+                .isInstanceOf(SuppressRestartsException.class).cause()
                 .hasMessageContaining("can no longer be followed");
     }
 

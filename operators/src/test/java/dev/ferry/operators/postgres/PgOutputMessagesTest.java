@@ -151,6 +151,16 @@ class PgOutputMessagesTest {
         assertThat(records.get(2).values()[6]).isEqualTo(7L);
     }
 
+    /** An explicit NULL is NULL, whatever the column's default (the stream carries no defaults). */
+    @Test
+    void explicitNullInAColumnWithADefaultStaysNull() throws Exception {
+        pg.execute("ALTER TABLE t ALTER COLUMN name SET DEFAULT 'seven'");
+        pg.execute("INSERT INTO t (id, name) VALUES (1, NULL)", "INSERT INTO t (id) VALUES (2)",
+                "UPDATE t SET name = NULL WHERE id = 2");
+        List<ChangeRecord> records = map(peek());
+        assertThat(records).extracting(r -> r.values()[1]).containsExactly(null, "seven", null);
+    }
+
     /** Started after the column was added (a restart), rows logged before it do not mark it dropped. */
     @Test
     void rowsLoggedBeforeAnAddedColumnDoNotDropIt() throws Exception {
