@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * arrives and no transaction is open, the server's reported position is handed on too, so a quiet
  * pipe's slot does not hold WAL written for other tables. The slot's confirmed position only moves
  * when the reader says a checkpoint covering it completed ({@code confirm}), and never automatically.
+ *
+ * <p>A lost connection (Postgres restarting, the network cut) is re-opened here, 1 s later and then
+ * doubling up to 30 s, from the last position handed on; errors waiting cannot heal fail the job.
  */
 final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(WalFetcher.class);
@@ -54,11 +57,13 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     /** After a restart, Postgres may still hold the slot for the old connection's walsender for a while. */
     private static final long SLOT_IN_USE_PATIENCE_MILLIS = 90_000;
     private static final long MICROS_2000_TO_1970 = 946_684_800_000_000L;
+    private static final long MAX_RECONNECT_DELAY_MILLIS = 30_000;
     /**
      * Errors that waiting cannot heal: the slot or publication does not exist (42704), the password
      * or the replication right was refused (28P01, 28000, 42501). Anything else is retried.
      */
     private static final Set<String> PERMANENT = Set.of("42704", "28P01", "28000", "42501");
+    private static final String UNDEFINED_OBJECT = "42704";
 
     private final PostgresConnections connections;
     private final String slot;
@@ -73,6 +78,8 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private PGReplicationStream stream;
     private long confirmed;
     private long handedOn;
+    private long reconnectDelay;
+    private long reconnectAt;
     private boolean inTransaction;
     private long commitMillis;
 
@@ -91,6 +98,10 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         RecordsBySplits.Builder<WalEvent> batch = new RecordsBySplits.Builder<>();
         if (split == null) {
             idle.pause(IDLE_WAIT_MILLIS);
+            return batch.build();
+        }
+        if (stream == null && System.currentTimeMillis() < reconnectAt) {
+            idle.pause(Math.min(IDLE_WAIT_MILLIS * 10, reconnectAt - System.currentTimeMillis()));
             return batch.build();
         }
         try {
@@ -115,14 +126,22 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 handle(PgOutputDecoder.decode(message), stream.getLastReceiveLSN().asLong(), out, batch);
             }
             mapper.completeRows();
+            reconnectDelay = 0;
         } catch (SQLException e) {
             close();
             IOException failure = new IOException("change stream from slot " + slot + " on " + connections.describe()
                     + " failed: " + PipeSetupException.firstLine(e), e);
+            if (UNDEFINED_OBJECT.equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("replication slot")) {
+                throw SlotGuardedEnumerator.dropped(slot);
+            }
             if (PERMANENT.contains(e.getSQLState())) {
                 throw new SuppressRestartsException(failure);
             }
-            throw failure;
+            // Postgres restarting, the network cut: reconnect here, from the last position handed on. A
+            // transaction cut short is sent again whole and rewrites identical rows.
+            reconnectDelay = Math.min(MAX_RECONNECT_DELAY_MILLIS, Math.max(1_000, reconnectDelay * 2));
+            reconnectAt = System.currentTimeMillis() + reconnectDelay;
+            LOG.warn("{}; reconnecting in {} s", failure.getMessage(), reconnectDelay / 1000);
         }
         return batch.build();
     }
@@ -158,15 +177,14 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 st.execute(PostgresConnections.TEXT_FORMS);
                 stream = conn.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                         .withSlotName(slot)
-                        .withStartPosition(LogSequenceNumber.valueOf(split.restartLsn()))
+                        .withStartPosition(LogSequenceNumber.valueOf(handedOn))
                         .withSlotOption("proto_version", "1")
                         .withSlotOption("publication_names", PostgresSql.quoteIdent(publication))
                         .withStatusInterval(STATUS_INTERVAL_SECONDS, TimeUnit.SECONDS)
                         .withAutomaticFlush(false)
                         .start();
-                LOG.info("change stream from slot {} started at {}", slot, split.restartLsn() == 0
-                        ? "the slot's confirmed position" : LogSequenceNumber.valueOf(split.restartLsn()));
-                handedOn = split.restartLsn();
+                LOG.info("change stream from slot {} started at {}", slot, handedOn == 0
+                        ? "the slot's confirmed position" : LogSequenceNumber.valueOf(handedOn));
                 inTransaction = false;
                 return;
             } catch (SQLException e) {
@@ -208,6 +226,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             throw new UnsupportedOperationException("the change stream fetcher follows exactly one slot: " + change);
         }
         split = change.splits().get(0);
+        handedOn = split.restartLsn();
         mapper = new PgOutputChangeMapper(connections, tables);
     }
 
