@@ -49,10 +49,6 @@ final class PostgresToastFill {
                 .add(new Pending(values, columns, String.join("\u0000", keyTexts), keyTexts));
     }
 
-    boolean isEmpty() {
-        return pending.isEmpty();
-    }
-
     /** Reads every requested value and writes it into its row. */
     void resolve(Map<String, TableSchema> schemas) throws SQLException {
         if (pending.isEmpty()) {
