@@ -2,7 +2,7 @@
 # Ferry's throwaway Postgres for the demo and the tests, its own data dir and port,
 # wal_level=logical. Not for production data.
 #
-#   deploy/local/postgres.sh start|stop|status|psql [args]
+#   deploy/local/postgres.sh start|stop|status|psql [args]|pgbench [args]
 #
 # FERRY_PG_VERSION (default 15) is the major version: 15 is Debian's package
 # (installed if missing); 13, 14, 16, 17 and 18 are the PostgreSQL builds published
@@ -137,5 +137,6 @@ case "${1:-}" in
   stop) stop ;;
   status) if is_running; then echo "postgres running on 127.0.0.1:$port"; else echo "postgres not running"; exit 3; fi ;;
   psql) shift; PGPASSWORD=postgres exec psql -h 127.0.0.1 -p "$port" -U postgres "$@" ;;
+  pgbench) shift; PGPASSWORD=postgres exec "$(bin_dir)/pgbench" -h 127.0.0.1 -p "$port" -U postgres "$@" ;;
   *) echo "usage: $0 start|stop|status|psql [args]" >&2; exit 2 ;;
 esac

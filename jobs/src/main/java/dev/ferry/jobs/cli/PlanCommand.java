@@ -48,7 +48,8 @@ final class PlanCommand implements Callable<Integer> {
             for (TableSpec t : pipe.tables()) {
                 SourceTable table;
                 try {
-                    table = PostgresCatalog.read(conn, t, true);
+                    table = PostgresCatalog.read(conn, t,
+                            pipe.setting(PipeSettings.REPLICATION_MODE) != PipeSettings.ReplicationMode.SNAPSHOT);
                 } catch (PipeSetupException e) {
                     out.println(t.sourceId() + ": " + e.getMessage());
                     continue;

@@ -126,7 +126,7 @@ public final class PostgresPipeSetup {
         try (Connection conn = source.openChecked("setup")) {
             for (TableSpec t : spec.tables()) {
                 try {
-                    SourceTable table = PostgresCatalog.read(conn, t, snapshotOnly);
+                    SourceTable table = PostgresCatalog.read(conn, t, !snapshotOnly);
                     ClickHouseTableDdl.createTable("check", table.schema()); // reserved column names
                     tables.add(table);
                 } catch (PipeSetupException | IllegalArgumentException e) {

@@ -276,7 +276,7 @@ class PipeClusterIT {
 
     private TableSchema schema(String table) throws Exception {
         try (Connection c = pg.connect()) {
-            return PostgresCatalog.read(c, new TableSpec("public", table, table), false).schema();
+            return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();
         }
     }
 

@@ -406,7 +406,7 @@ class PostgresCdcPipeTest {
 
     private dev.ferry.state.schema.TableSchema currentSchema(String table) throws Exception {
         try (Connection c = pg.connect()) {
-            return PostgresCatalog.read(c, new TableSpec("public", table, table), false).schema();
+            return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();
         }
     }
 

@@ -6,11 +6,12 @@ import java.util.Set;
 /**
  * What an initial load's enumerator checkpoints: tables not yet planned, partitions planned but not
  * yet handed out, every partition not yet finished (handed-out ones are also in their readers'
- * state), and whether the load's consistent point was taken (e.g. the Postgres slot's snapshot). A
- * finished partition appears nowhere, so it is never read again.
+ * state), and the load's consistent point once taken, in its source's words (Postgres: which
+ * transactions the slot's snapshot saw), or null. A finished partition appears nowhere, so it is
+ * never read again.
  */
 public record LoadEnumeratorState<P extends LoadPartition>(
-        List<String> unplannedTables, List<P> pending, Set<String> unfinished, boolean pointTaken) {
+        List<String> unplannedTables, List<P> pending, Set<String> unfinished, String point) {
 
     public LoadEnumeratorState {
         unplannedTables = List.copyOf(unplannedTables);
@@ -20,6 +21,6 @@ public record LoadEnumeratorState<P extends LoadPartition>(
 
     /** A load that has not started: every table to plan. */
     public static <P extends LoadPartition> LoadEnumeratorState<P> start(List<String> tables) {
-        return new LoadEnumeratorState<>(tables, List.of(), Set.of(), false);
+        return new LoadEnumeratorState<>(tables, List.of(), Set.of(), null);
     }
 }

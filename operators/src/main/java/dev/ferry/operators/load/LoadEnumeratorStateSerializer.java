@@ -12,7 +12,7 @@ import java.util.Set;
 /** Checkpoint form of {@link LoadEnumeratorState}; partitions in their own codec's form. */
 public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         extends OneVersionSerializer<LoadEnumeratorState<P>> {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private final PartitionCodec<P> codec;
 
@@ -35,7 +35,10 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         for (String id : state.unfinished()) {
             out.writeUTF(id);
         }
-        out.writeBoolean(state.pointTaken());
+        out.writeBoolean(state.point() != null);
+        if (state.point() != null) {
+            out.writeUTF(state.point());
+        }
     }
 
     @Override
@@ -52,6 +55,6 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         for (int i = in.readInt(); i > 0; i--) {
             unfinished.add(in.readUTF());
         }
-        return new LoadEnumeratorState<>(unplanned, pending, unfinished, in.readBoolean());
+        return new LoadEnumeratorState<>(unplanned, pending, unfinished, in.readBoolean() ? in.readUTF() : null);
     }
 }

@@ -51,7 +51,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     /** Handed out before the checkpoint this enumerator was restored from; not yet claimed by a reader. */
     private final Set<String> unconfirmed = new HashSet<>();
     private final Set<Integer> reported = new HashSet<>();
-    private boolean pointTaken;
+    private String point;
 
     public PartitionedLoadEnumerator(SplitEnumeratorContext<P> context, String pipe, LoadPlanner<P> planner,
             int parallelismPerTable, int tablesInParallel, LoadEnumeratorState<P> state) {
@@ -63,7 +63,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
         this.unplanned = new ArrayDeque<>(state.unplannedTables());
         this.pending = new ArrayList<>(state.pending());
         this.unfinished = new HashSet<>(state.unfinished());
-        this.pointTaken = state.pointTaken();
+        this.point = state.point();
         unconfirmed.addAll(unfinished);
         pending.forEach(p -> unconfirmed.remove(p.splitId()));
     }
@@ -168,18 +168,18 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
         return unfinished.isEmpty() && unplanned.isEmpty() && planning.isEmpty();
     }
 
-    /** Whether the load's consistent point was taken before (it is taken once per load). */
-    protected final boolean pointTaken() {
-        return pointTaken;
+    /** The load's consistent point, taken once per load; null before. */
+    protected final String point() {
+        return point;
     }
 
-    protected final void markPointTaken() {
-        pointTaken = true;
+    protected final void markPointTaken(String point) {
+        this.point = java.util.Objects.requireNonNull(point);
     }
 
     @Override
     public LoadEnumeratorState<P> snapshotState(long checkpointId) {
-        return new LoadEnumeratorState<>(new ArrayList<>(unplanned), pending, unfinished, pointTaken);
+        return new LoadEnumeratorState<>(new ArrayList<>(unplanned), pending, unfinished, point);
     }
 
     @Override

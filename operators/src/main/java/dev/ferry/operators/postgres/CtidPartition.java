@@ -10,9 +10,12 @@ import dev.ferry.operators.load.LoadPartition;
  *
  * <p>A partition restored from a checkpoint carries where its reader was: rows up to and including
  * {@code resumeAfter} ({@code rowsBefore} of them) are already written, and reading continues after it.
+ *
+ * <p>For a partitioned table, {@code leaf} is the leaf partition the range is in (quoted and
+ * qualified); the table's partitions run over its leaves one after another. Null for other tables.
  */
-public record CtidPartition(String table, int index, int count, Tid lower, Tid upper, Tid resumeAfter, long rowsBefore)
-        implements LoadPartition {
+public record CtidPartition(String table, int index, int count, Tid lower, Tid upper, Tid resumeAfter, long rowsBefore,
+        String leaf) implements LoadPartition {
 
     public CtidPartition {
         Objects.requireNonNull(table, "table");
@@ -26,12 +29,22 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
 
     /** A partition not read yet. */
     public CtidPartition(String table, int index, int count, Tid lower, Tid upper) {
-        this(table, index, count, lower, upper, null, 0);
+        this(table, index, count, lower, upper, null, 0, null);
     }
 
     /** The same partition, to be continued after {@code last}, {@code rows} rows having been read. */
     public CtidPartition resumingAfter(Tid last, long rows) {
-        return new CtidPartition(table, index, count, lower, upper, last, rows);
+        return new CtidPartition(table, index, count, lower, upper, last, rows, leaf);
+    }
+
+    /** The same range in leaf partition {@code leaf}, numbered {@code index} of {@code count} of its table. */
+    public CtidPartition inLeaf(String leaf, int index, int count) {
+        return new CtidPartition(table, index, count, lower, upper, resumeAfter, rowsBefore, leaf);
+    }
+
+    /** What the range is read from: the leaf partition alone, else the table ({@code qualifiedTable}). */
+    public String relation(String qualifiedTable) {
+        return leaf == null ? qualifiedTable : "ONLY " + leaf;
     }
 
     /**
@@ -64,7 +77,7 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
 
     /** {@code [(0,0), (128,0))}, for logs and query comments; a continued read says where it resumes. */
     public String describeRange() {
-        return "[" + (lower == null ? "start" : lower) + ", " + (upper == null ? "end" : upper) + ")"
+        return (leaf == null ? "" : leaf + " ") + "[" + (lower == null ? "start" : lower) + ", " + (upper == null ? "end" : upper) + ")"
                 + (resumeAfter == null ? "" : " resuming after " + resumeAfter);
     }
 }

@@ -20,49 +20,95 @@ public final class CtidPartitionPlanner {
             SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, c.reltuples, c.relpages
             FROM pg_class c WHERE c.oid = ?""";
 
+    /** Leaf partitions holding rows (foreign-table leaves have no ctid to range over). */
+    private static final String LEAVES_SQL = """
+            SELECT format('%I.%I', n.nspname, c.relname), c.oid
+            FROM pg_partition_tree(?::oid::regclass) t
+            JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE t.isleaf AND c.relkind = 'r'
+            ORDER BY c.oid""";
+
     private CtidPartitionPlanner() {}
 
+    /** What one range is read from: a table, or one leaf partition of a partitioned table. */
+    private record Relation(String leaf, long oid, String qualified) {}
+
+    /** The plan of one table; a partitioned table's leaves one after another. */
     public static Plan<CtidPartition> plan(Connection conn, SourceTable table, SnapshotPartitioning strategy,
             int rowsPerPartition) throws SQLException {
         long start = System.nanoTime();
-        List<CtidPartition> partitions;
-        String basis;
-        if (strategy == SnapshotPartitioning.COUNT_WINDOW) {
-            long rows = count(conn, table.qualifiedName());
-            int buckets = CtidPartitioner.bucketCount(rows, rowsPerPartition);
-            partitions = buckets == 1
-                    ? CtidPartitioner.fromStarts(table.spec().sourceId(), List.of())
-                    : CtidPartitioner.fromStarts(table.spec().sourceId(), bucketStarts(conn, table.qualifiedName(), buckets));
-            basis = rows + " rows counted";
-        } else {
-            long blocks;
-            double density;
-            try (PreparedStatement ps = conn.prepareStatement(SIZE_SQL)) {
-                ps.setLong(1, table.oid());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    blocks = rs.getLong(1);
-                    double reltuples = rs.getDouble(2);
-                    long relpages = rs.getLong(3);
-                    density = reltuples > 0 && relpages > 0 ? reltuples / relpages : -1;
-                }
+        String id = table.spec().sourceId();
+        List<Relation> relations = table.partitioned() ? leaves(conn, table.oid())
+                : List.of(new Relation(null, table.oid(), table.qualifiedName()));
+        List<CtidPartition> ranges = new ArrayList<>();
+        List<String> bases = new ArrayList<>();
+        for (Relation r : relations) {
+            for (CtidPartition p : planRelation(conn, id, r, strategy, rowsPerPartition, bases)) {
+                ranges.add(p.inLeaf(r.leaf(), 0, 1));
             }
-            String how = "pg_class statistics";
-            if (density <= 0 && blocks > 0) {
-                long sampled = Math.min(blocks, SAMPLE_BLOCKS);
-                density = (double) countBelow(conn, table.qualifiedName(), sampled) / sampled;
-                how = "a sample of " + sampled + " blocks";
-            }
-            partitions = CtidPartitioner.byBlocks(table.spec().sourceId(), blocks, density, rowsPerPartition);
-            basis = blocks + " blocks, ~" + Math.round(Math.max(density, 0)) + " rows/block from " + how;
         }
+        if (ranges.isEmpty()) {
+            // A partitioned table without leaves yet: one empty read keeps the table's load well-formed.
+            ranges.add(new CtidPartition(id, 0, 1, null, null));
+            bases.add("no leaf partitions");
+        }
+        List<CtidPartition> partitions = new ArrayList<>(ranges.size());
+        for (int i = 0; i < ranges.size(); i++) {
+            partitions.add(ranges.get(i).inLeaf(ranges.get(i).leaf(), i, ranges.size()));
+        }
+        String basis = (table.partitioned() ? relations.size() + " leaf partitions: " : "") + String.join("; ", bases);
         return new Plan<>(partitions, (System.nanoTime() - start) / 1_000_000,
                 basis + ", " + strategy.name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    private static long count(Connection conn, String qualified) throws SQLException {
+    private static List<Relation> leaves(Connection conn, long oid) throws SQLException {
+        List<Relation> leaves = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(LEAVES_SQL)) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    leaves.add(new Relation(rs.getString(1), rs.getLong(2), rs.getString(1)));
+                }
+            }
+        }
+        return leaves;
+    }
+
+    private static List<CtidPartition> planRelation(Connection conn, String id, Relation r,
+            SnapshotPartitioning strategy, int rowsPerPartition, List<String> bases) throws SQLException {
+        String from = r.leaf() == null ? r.qualified() : "ONLY " + r.qualified();
+        if (strategy == SnapshotPartitioning.COUNT_WINDOW) {
+            long rows = count(conn, from);
+            int buckets = CtidPartitioner.bucketCount(rows, rowsPerPartition);
+            bases.add(rows + " rows counted");
+            return buckets == 1 ? CtidPartitioner.fromStarts(id, List.of())
+                    : CtidPartitioner.fromStarts(id, bucketStarts(conn, from, buckets));
+        }
+        long blocks;
+        double density;
+        try (PreparedStatement ps = conn.prepareStatement(SIZE_SQL)) {
+            ps.setLong(1, r.oid());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                blocks = rs.getLong(1);
+                double reltuples = rs.getDouble(2);
+                long relpages = rs.getLong(3);
+                density = reltuples > 0 && relpages > 0 ? reltuples / relpages : -1;
+            }
+        }
+        String how = "pg_class statistics";
+        if (density <= 0 && blocks > 0) {
+            long sampled = Math.min(blocks, SAMPLE_BLOCKS);
+            density = (double) countBelow(conn, from, sampled) / sampled;
+            how = "a sample of " + sampled + " blocks";
+        }
+        bases.add(blocks + " blocks, ~" + Math.round(Math.max(density, 0)) + " rows/block from " + how);
+        return CtidPartitioner.byBlocks(id, blocks, density, rowsPerPartition);
+    }
+
+    private static long count(Connection conn, String from) throws SQLException {
         try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + qualified)) {
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + from)) {
             rs.next();
             return rs.getLong(1);
         }

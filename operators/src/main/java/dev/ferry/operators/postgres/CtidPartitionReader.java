@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * repeatable-read transaction that imported the enumerator's snapshot. Each row travels with its
  * ctid, so a checkpoint can record where to continue. After a partition's last row it emits a
  * {@link SnapshotUnitDone} marker.
+ *
+ * <p>A keyless table of a pipe that follows changes is keyed by ctid here and by WAL position in the
+ * stream, so a row must come from exactly one of them: under a snapshot newer than the load's first
+ * (after a restart), rows whose inserting transaction the first snapshot did not see are skipped —
+ * the stream delivers them.
  */
 final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
@@ -42,6 +47,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private PreparedStatement statement;
     private ResultSet rows;
     private PostgresRowReader rowReader;
+    private PostgresXidSnapshot streamedAfter;
     private long rowsRead;
 
     CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant) {
@@ -78,8 +84,11 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
                     closePartition();
                     break;
                 }
+                if (streamedAfter != null && !streamedAfter.sawCommitted(rows.getLong(2))) {
+                    continue;
+                }
                 batch.add(splitId, new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        rowReader.read(rows, 2)), rows.getString(1)));
+                        rowReader.read(rows, streamedAfter == null ? 2 : 3)), rows.getString(1)));
                 rowsRead++;
                 n++;
             }
@@ -121,10 +130,13 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         }
         current = partition;
         SourceTable table = tables.get(partition.table());
-        String sql = "SELECT /* ferry pipe=" + source.pipe() + " table=" + partition.table().replace("*/", "")
-                + " partition " + (partition.index() + 1) + "/" + partition.count() + " ctid "
-                + partition.describeRange() + " */ ctid::text, " + String.join(", ", table.selectExpressions())
-                + " FROM " + table.qualifiedName() + partition.whereClause();
+        streamedAfter = table.positionKeyed() && source.exporter().changesFollow()
+                ? PostgresXidSnapshot.parse(snapshot.firstSnapshot()) : null;
+        String comment = "ferry pipe=" + source.pipe() + " table=" + partition.table() + " partition "
+                + (partition.index() + 1) + "/" + partition.count() + " ctid " + partition.describeRange();
+        String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid::text, "
+                + (streamedAfter == null ? "" : "xmin::text::bigint, ") + String.join(", ", table.selectExpressions())
+                + " FROM " + partition.relation(table.qualifiedName()) + partition.whereClause();
         statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
         statement.setFetchSize(CURSOR_FETCH_SIZE);
         rows = statement.executeQuery();

@@ -10,7 +10,7 @@ import java.io.IOException;
 public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPartition> implements PartitionCodec<CtidPartition> {
     private static final long serialVersionUID = 1L;
     public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private CtidPartitionSerializer() {
         super(VERSION, "CtidPartition");
@@ -25,12 +25,16 @@ public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPart
         writeTid(p.upper(), out);
         writeTid(p.resumeAfter(), out);
         out.writeLong(p.rowsBefore());
+        out.writeBoolean(p.leaf() != null);
+        if (p.leaf() != null) {
+            out.writeUTF(p.leaf());
+        }
     }
 
     @Override
     public CtidPartition read(DataInput in) throws IOException {
         return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in), readTid(in),
-                in.readLong());
+                in.readLong(), in.readBoolean() ? in.readUTF() : null);
     }
 
     private static void writeTid(Tid t, DataOutput out) throws IOException {

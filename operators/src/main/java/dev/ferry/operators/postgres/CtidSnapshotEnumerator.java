@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * The Postgres initial load's enumerator: the generic scheduling of {@link PartitionedLoadEnumerator},
  * plus the exported snapshot every reader imports. The first export may create the pipe's slot
  * ({@link SnapshotExporter}); the snapshot is held open until every partition is finished, and
- * exported again (off the coordinator thread) if a reader asks after that.
+ * exported again (off the coordinator thread) if a reader asks after that. The first snapshot's
+ * transactions are checkpointed and sent with every grant, so rows read under a later one can be
+ * told apart (see {@link CtidPartitionReader}).
  */
 final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidSnapshotEnumerator.class);
@@ -53,7 +55,7 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
 
     private void grantSnapshot() {
         if (export != null) {
-            SnapshotGrant grant = new SnapshotGrant(export.id(), export.lsn());
+            SnapshotGrant grant = new SnapshotGrant(export.id(), export.lsn(), point());
             waitingForSnapshot.forEach(subtask -> context.sendEventToSourceReader(subtask, grant));
             waitingForSnapshot.clear();
             return;
@@ -62,14 +64,16 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
             return;
         }
         exporting = true;
-        boolean first = !pointTaken();
+        boolean first = point() == null;
         context.callAsync(() -> source.exporter().export(source.connections(), first), (exp, error) -> {
             exporting = false;
             if (error != null) {
                 throw new IllegalStateException("cannot export the initial load's snapshot: " + error.getMessage(), error);
             }
             export = exp;
-            markPointTaken();
+            if (first) {
+                markPointTaken(exp.xids().toString());
+            }
             LOG.info("initial load of pipe {} reads snapshot {} (version {}){}", pipe, exp.id(), exp.lsn(),
                     first ? "" : ", exported again after a restart");
             grantSnapshot();

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * stays in the destination (new rows hold NULL or the default there); a rename looks like a drop
  * plus an add. A changed column type cannot be followed: the pipe fails and says so rather than
  * write the new values into the old type. TRUNCATE is not replicated.
+ *
+ * <p>Tables without a key ({@link SourceTable#positionKeyed()}) are followed as insert-only: each
+ * inserted row is named by its WAL position and its order among the rows logged at that position
+ * (a multi-row insert logs several at one), which a replay of the transaction gives again. Postgres
+ * itself refuses UPDATE and DELETE on such a table unless its replica identity is FULL; those the
+ * pipe cannot match to one destination row, so it stops and says what to do.
  */
 final class PgOutputChangeMapper {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputChangeMapper.class);
@@ -52,6 +60,9 @@ final class PgOutputChangeMapper {
     private final Map<String, TableSchema> schemas = new HashMap<>();
     private final Map<Integer, Binding> relations = new HashMap<>();
     private final PostgresToastFill toast;
+    /** The WAL position of the last insert and how many rows were logged there before it. */
+    private long lastInsertLsn = -1;
+    private int rowsAtLsn;
 
     PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables) {
         this.connections = connections;
@@ -76,7 +87,11 @@ final class PgOutputChangeMapper {
         Binding previous = relations.get(r.oid());
         if (previous == null || !previous.names().equals(names) || !previous.typeOids().equals(oids)
                 || !previous.typeMods().equals(mods)) {
-            TableSchema followed = follow(table, known, new LinkedHashSet<>(names));
+            Set<String> fields = new LinkedHashSet<>(names);
+            if (known.key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
+                fields.add(PostgresCatalog.CTID_COLUMN); // Ferry's own column, never logged
+            }
+            TableSchema followed = follow(table, known, fields);
             if (followed != known) {
                 schemas.put(table, followed);
                 LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
@@ -92,12 +107,26 @@ final class PgOutputChangeMapper {
         relations.put(r.oid(), new Binding(table, index, names, oids, mods));
     }
 
+    /** A transaction starts: its rows are counted from the start again when it is sent again. */
+    void begin() {
+        lastInsertLsn = -1;
+        rowsAtLsn = 0;
+    }
+
     void insert(Insert m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
         Binding b = relations.get(m.relation());
-        if (b != null) {
-            out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis,
-                    values(b, m.row(), null, "insert")));
+        if (b == null) {
+            return;
         }
+        Object[] row = values(b, m.row(), null, "insert");
+        int position = schemas.get(b.table()).indexOf(PostgresCatalog.CTID_COLUMN);
+        if (position >= 0) {
+            long lsn = ChangeVersions.position(version);
+            rowsAtLsn = lsn == lastInsertLsn ? rowsAtLsn + 1 : 0;
+            lastInsertLsn = lsn;
+            row[position] = LogSequenceNumber.valueOf(lsn) + ":" + rowsAtLsn;
+        }
+        out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
     }
 
     void update(Update m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
@@ -105,6 +134,7 @@ final class PgOutputChangeMapper {
         if (b == null) {
             return;
         }
+        refuseKeyless(b, "an UPDATE");
         Object[] row = values(b, m.row(), m.oldKind() == 'O' ? m.old() : null, "update");
         if (m.old() != null) {
             Object[] old = values(b, m.old(), null, "update");
@@ -120,6 +150,7 @@ final class PgOutputChangeMapper {
     void delete(Delete m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
         Binding b = relations.get(m.relation());
         if (b != null) {
+            refuseKeyless(b, "a DELETE");
             out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis,
                     values(b, m.old(), null, "delete")));
         }
@@ -131,6 +162,15 @@ final class PgOutputChangeMapper {
             if (b != null) {
                 LOG.warn("ignoring TRUNCATE of {} (TRUNCATE is not replicated)", b.table());
             }
+        }
+    }
+
+    /** Rows of a keyless table cannot be told apart from their duplicates: only inserts can be followed. */
+    private void refuseKeyless(Binding b, String change) {
+        if (schemas.get(b.table()).key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
+            throw new SuppressRestartsException(new IllegalStateException(b.table() + " got " + change
+                    + ", but it has no primary key, so Ferry follows only its inserts: add a primary key (or ALTER TABLE"
+                    + " ... REPLICA IDENTITY USING INDEX on a unique index over NOT NULL columns), then resync " + b.table()));
         }
     }
 
@@ -214,7 +254,7 @@ final class PgOutputChangeMapper {
     private TableSchema follow(String table, TableSchema known, Set<String> fields) throws SQLException {
         TableSchema current;
         try (Connection conn = connections.open("schema")) {
-            current = PostgresCatalog.read(conn, specs.get(table), false).schema();
+            current = PostgresCatalog.read(conn, specs.get(table), true).schema();
         }
         List<ColumnSchema> merged = new ArrayList<>();
         boolean changed = false;

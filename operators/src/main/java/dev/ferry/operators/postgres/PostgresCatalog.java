@@ -23,14 +23,19 @@ import java.util.List;
  * (its replica identity), and unique at every change, so that changes of one key can be ordered by
  * their own WAL positions. So: the replica identity index when the table has one; else the primary
  * key, unless it is DEFERRABLE; else, for REPLICA IDENTITY FULL, the narrowest non-deferrable unique
- * index over NOT NULL columns. Anything else is refused with the fix. Snapshot-only pipes take the
- * primary key, else the replica identity index or the narrowest unique index over NOT NULL columns,
- * else the row's position ({@code _ctid}, a String column holding the source ctid, so duplicate
- * rows are kept). Generated columns are left out: Postgres 15 does not publish them to logical
- * replication.
+ * index over NOT NULL columns; a DEFERRABLE primary key without one of those is refused with the
+ * fix. Snapshot-only pipes take the primary key, else the replica identity index or the narrowest
+ * unique index over NOT NULL columns. A table with no such key is keyed by each row's position
+ * ({@code _ctid}, a String: the source ctid for rows of the initial load, prefixed by the leaf
+ * partition for partitioned tables; the WAL position for rows the change stream inserts), so
+ * duplicate rows are kept. Generated columns are left out: Postgres 15 does not publish them to
+ * logical replication.
+ *
+ * <p>A partitioned table is read as one table: its columns and key from the root, its rows from
+ * every leaf partition (the publication publishes changes as the root's).
  */
 public final class PostgresCatalog {
-    /** The synthetic key column of keyless tables in snapshot-only pipes. */
+    /** The synthetic key column of keyless tables. */
     public static final String CTID_COLUMN = "_ctid";
 
     private static final String TABLE_SQL = """
@@ -65,23 +70,29 @@ public final class PostgresCatalog {
             ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indnatts, i.indexrelid, k.ord""";
 
     /**
-     * A table as found in the catalog, with the expressions the initial load selects and its replica
-     * identity ({@code d}efault, {@code f}ull, {@code i}ndex, {@code n}othing).
+     * A table as found in the catalog, with the expressions the initial load selects, its replica
+     * identity ({@code d}efault, {@code f}ull, {@code i}ndex, {@code n}othing), and whether it is
+     * partitioned (its rows live in leaf partitions).
      */
     public record SourceTable(TableSpec spec, TableSchema schema, List<String> selectExpressions, long oid,
-            char replicaIdentity) implements Serializable {
+            char replicaIdentity, boolean partitioned) implements Serializable {
         public String qualifiedName() {
             return PostgresSql.qualified(spec.schema(), spec.name());
+        }
+
+        /** Keyed by row position ({@link #CTID_COLUMN}): the table has no usable key. */
+        public boolean positionKeyed() {
+            return schema.key().equals(List.of(CTID_COLUMN));
         }
     }
 
     private PostgresCatalog() {}
 
     /**
-     * Reads a table; {@code allowPositionKey} lets keyless tables be keyed by ctid (snapshot-only
-     * pipes). Throws a one-line {@link PipeSetupException} for anything the user must fix.
+     * Reads a table, keyed by the rule for pipes that follow changes ({@code forChanges}) or for
+     * snapshot-only pipes. Throws a one-line {@link PipeSetupException} for anything the user must fix.
      */
-    public static SourceTable read(Connection conn, TableSpec table, boolean allowPositionKey) throws SQLException {
+    public static SourceTable read(Connection conn, TableSpec table, boolean forChanges) throws SQLException {
         long oid;
         char relkind;
         char replident;
@@ -103,10 +114,9 @@ public final class PostgresCatalog {
                 }
             }
         }
-        if (relkind != 'r') {
+        if (relkind != 'r' && relkind != 'p') {
             throw new PipeSetupException(table.sourceId() + " is " + describeRelkind(relkind)
-                    + "; Ferry replicates ordinary tables"
-                    + (relkind == 'p' ? " (list the partitions instead of the partitioned table)" : ""));
+                    + "; Ferry replicates ordinary and partitioned tables");
         }
         List<MappedColumn> mapped = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement(COLUMNS_SQL)) {
@@ -130,17 +140,11 @@ public final class PostgresCatalog {
         if (mapped.isEmpty()) {
             throw new PipeSetupException(table.sourceId() + " has no columns to replicate");
         }
-        List<String> key = readKey(conn, oid, table, replident, !allowPositionKey);
+        List<String> key = readKey(conn, oid, table, replident, forChanges);
         if (key.isEmpty()) {
-            if (!allowPositionKey) {
-                throw new PipeSetupException(table.sourceId() + " has no primary key and no replica identity index, so"
-                        + " Postgres does not log which row an UPDATE or DELETE changes (and refuses them once the table"
-                        + " is published): add a primary key, or ALTER TABLE " + PostgresSql.qualified(table.schema(),
-                        table.name()) + " REPLICA IDENTITY USING INDEX <a unique index on NOT NULL columns>, or use"
-                        + " replication_mode: snapshot");
-            }
-            mapped.add(new MappedColumn(
-                    new ColumnSchema(CTID_COLUMN, ColumnType.of(ColumnType.Kind.STRING), false, "tid"), "ctid::text"));
+            // ctids repeat across the leaves of a partitioned table: the leaf names the row too.
+            mapped.add(new MappedColumn(new ColumnSchema(CTID_COLUMN, ColumnType.of(ColumnType.Kind.STRING), false,
+                    "tid"), relkind == 'p' ? "tableoid::regclass::text || ctid::text" : "ctid::text"));
             key = List.of(CTID_COLUMN);
         }
         List<ColumnSchema> columns = new ArrayList<>();
@@ -160,7 +164,7 @@ public final class PostgresCatalog {
             expressions.add(expression);
         }
         return new SourceTable(table, new TableSchema(table.sourceId(), table.target(), columns, key), expressions,
-                oid, replident);
+                oid, replident, relkind == 'p');
     }
 
     /** A unique index over the table's columns. */
@@ -224,7 +228,6 @@ public final class PostgresCatalog {
 
     private static String describeRelkind(char relkind) {
         return switch (relkind) {
-            case 'p' -> "a partitioned table";
             case 'v' -> "a view";
             case 'm' -> "a materialized view";
             case 'f' -> "a foreign table";

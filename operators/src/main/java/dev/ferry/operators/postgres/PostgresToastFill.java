@@ -70,7 +70,7 @@ final class PostgresToastFill {
     }
 
     private void fill(String table, TableSchema schema, List<Pending> rows) throws SQLException {
-        SourceTable source = PostgresCatalog.read(conn, specs.get(table), false);
+        SourceTable source = PostgresCatalog.read(conn, specs.get(table), true);
         List<String> key = schema.key();
         List<Integer> needed = new ArrayList<>();
         rows.forEach(r -> r.columns().forEach(c -> {

@@ -88,7 +88,9 @@ public final class SlotManager {
 
     /**
      * Creates the publication for exactly these tables, or makes an existing one of this pipe list
-     * exactly them. Creating it needs ownership of the tables (or a superuser).
+     * exactly them. Creating it needs ownership of the tables (or a superuser). Changes of a
+     * partitioned table's leaves are published as the partitioned table's own
+     * ({@code publish_via_partition_root}), so leaves created later are followed too.
      */
     public static void ensurePublication(Connection conn, String publication, List<TableSpec> tables)
             throws SQLException {
@@ -96,8 +98,9 @@ public final class SlotManager {
                 .map(t -> PostgresSql.qualified(t.schema(), t.name()))
                 .collect(Collectors.joining(", "));
         Set<String> current = null;
-        try (PreparedStatement ps = conn.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables "
-                + "WHERE pubname = ? UNION ALL SELECT NULL, NULL FROM pg_publication WHERE pubname = ?")) {
+        boolean viaRoot = false;
+        try (PreparedStatement ps = conn.prepareStatement("SELECT schemaname, tablename, NULL FROM pg_publication_tables "
+                + "WHERE pubname = ? UNION ALL SELECT NULL, NULL, pubviaroot FROM pg_publication WHERE pubname = ?")) {
             ps.setString(1, publication);
             ps.setString(2, publication);
             try (ResultSet rs = ps.executeQuery()) {
@@ -107,6 +110,8 @@ public final class SlotManager {
                     }
                     if (rs.getString(1) != null) {
                         current.add(rs.getString(1) + "." + rs.getString(2));
+                    } else {
+                        viaRoot = rs.getBoolean(3);
                     }
                 }
             }
@@ -114,9 +119,16 @@ public final class SlotManager {
         Set<String> wanted = tables.stream().map(TableSpec::sourceId).collect(Collectors.toSet());
         try (Statement st = conn.createStatement()) {
             if (current == null) {
-                st.execute("CREATE PUBLICATION " + PostgresSql.quoteIdent(publication) + " FOR TABLE " + tableList);
-            } else if (!current.equals(wanted)) {
+                st.execute("CREATE PUBLICATION " + PostgresSql.quoteIdent(publication) + " FOR TABLE " + tableList
+                        + " WITH (publish_via_partition_root = true)");
+                return;
+            }
+            if (!current.equals(wanted)) {
                 st.execute("ALTER PUBLICATION " + PostgresSql.quoteIdent(publication) + " SET TABLE " + tableList);
+            }
+            if (!viaRoot) {
+                st.execute("ALTER PUBLICATION " + PostgresSql.quoteIdent(publication)
+                        + " SET (publish_via_partition_root = true)");
             }
         }
     }
@@ -133,10 +145,28 @@ public final class SlotManager {
                         + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
             rs.next();
             long consistentPoint = lsn(rs.getString("consistent_point"));
-            return new ExportedSnapshot(rs.getString("snapshot_name"), consistentPoint, replication);
+            String snapshot = rs.getString("snapshot_name");
+            return new ExportedSnapshot(snapshot, consistentPoint, xidsOf(connections, snapshot), replication);
         } catch (SQLException | RuntimeException e) {
             replication.close();
             throw e;
+        }
+    }
+
+    /** Which transactions an exported snapshot sees, read by importing it. */
+    private static PostgresXidSnapshot xidsOf(PostgresConnections connections, String snapshot) throws SQLException {
+        try (Connection conn = connections.open("snapshot-xids")) {
+            conn.setAutoCommit(false);
+            conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (Statement st = conn.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT " + PostgresSql.quoteLiteral(snapshot));
+                try (ResultSet rs = st.executeQuery("SELECT txid_current_snapshot()::text")) {
+                    rs.next();
+                    return PostgresXidSnapshot.parse(rs.getString(1));
+                }
+            } finally {
+                conn.rollback();
+            }
         }
     }
 

@@ -20,6 +20,11 @@ public final class SlotSnapshotExporter implements SnapshotExporter {
     }
 
     @Override
+    public boolean changesFollow() {
+        return true;
+    }
+
+    @Override
     public ExportedSnapshot export(PostgresConnections connections, boolean firstExport) throws SQLException {
         boolean exists;
         try (Connection conn = connections.open("slot-check")) {

@@ -9,6 +9,9 @@ final class SnapshotEvents {
     /** Reader to enumerator: send me the snapshot to import. */
     record SnapshotRequest() implements SourceEvent {}
 
-    /** Enumerator to reader: import this exported snapshot; its rows carry {@code version}. */
-    record SnapshotGrant(String snapshotId, long version) implements SourceEvent {}
+    /**
+     * Enumerator to reader: import this exported snapshot; its rows carry {@code version}.
+     * {@code firstSnapshot} is the load's first snapshot's transactions ({@link PostgresXidSnapshot}).
+     */
+    record SnapshotGrant(String snapshotId, long version, String firstSnapshot) implements SourceEvent {}
 }

@@ -12,4 +12,12 @@ public interface SnapshotExporter extends Serializable {
      *     previous one, when what is left is read under a fresh snapshot
      */
     ExportedSnapshot export(PostgresConnections connections, boolean firstExport) throws SQLException;
+
+    /**
+     * Whether a change stream delivers every transaction the first snapshot did not see, so a later
+     * snapshot must not read those rows again (they would be duplicates in keyless tables).
+     */
+    default boolean changesFollow() {
+        return false;
+    }
 }

@@ -21,9 +21,11 @@ public final class TransactionSnapshotExporter implements SnapshotExporter {
             conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = conn.createStatement();
                     // The LSN is read after the snapshot is taken, so it is at or past every commit the snapshot sees.
-                    ResultSet rs = st.executeQuery("SELECT pg_export_snapshot(), pg_current_wal_lsn()::text")) {
+                    ResultSet rs = st.executeQuery(
+                            "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, txid_current_snapshot()::text")) {
                 rs.next();
-                return new ExportedSnapshot(rs.getString(1), LogSequenceNumber.valueOf(rs.getString(2)).asLong(), conn);
+                return new ExportedSnapshot(rs.getString(1), LogSequenceNumber.valueOf(rs.getString(2)).asLong(),
+                        PostgresXidSnapshot.parse(rs.getString(3)), conn);
             }
         } catch (SQLException | RuntimeException e) {
             conn.close();

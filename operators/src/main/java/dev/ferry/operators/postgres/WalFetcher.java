@@ -150,6 +150,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             RecordsBySplits.Builder<WalEvent> batch) throws SQLException {
         if (message instanceof Begin b) {
             inTransaction = true;
+            mapper.begin();
             commitMillis = (b.commitMicros() + MICROS_2000_TO_1970) / 1000;
         } else if (message instanceof Commit c) {
             inTransaction = false;

@@ -111,7 +111,7 @@ class CtidPartitionerTest {
     void enumeratorStateRoundTrips() throws Exception {
         dev.ferry.operators.load.LoadEnumeratorState<CtidPartition> state = new dev.ferry.operators.load.LoadEnumeratorState<>(List.of("a.b", "c.d"),
                 List.of(new CtidPartition("x.y", 1, 3, new Tid(4, 0), new Tid(8, 0)).resumingAfter(new Tid(5, 3), 17)),
-                java.util.Set.of("x.y#1", "x.y#2"), true);
+                java.util.Set.of("x.y#1", "x.y#2"), "10:20:12,15");
         var s = new dev.ferry.operators.load.LoadEnumeratorStateSerializer<>(CtidPartitionSerializer.INSTANCE);
         assertThat(s.deserialize(s.getVersion(), s.serialize(state))).isEqualTo(state);
     }

@@ -198,7 +198,7 @@ class PgOutputMessagesTest {
 
     private SourceTable table() throws Exception {
         try (Connection c = pg.connect()) {
-            return PostgresCatalog.read(c, new TableSpec("public", "t", "t"), false);
+            return PostgresCatalog.read(c, new TableSpec("public", "t", "t"), true);
         }
     }
 
