@@ -1,0 +1,239 @@
+package dev.ferry.jobs.postgres;
+
+import static dev.ferry.jobs.postgres.PipeTestKit.awaitEqual;
+import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
+import static dev.ferry.jobs.postgres.PipeTestKit.start;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.testing.ClickHouseTestDatabase;
+import dev.ferry.testing.LocalServers;
+import dev.ferry.testing.PostgresTestDatabase;
+import dev.ferry.jobs.PipeEnvironment;
+import dev.ferry.jobs.PipeRuns;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CDC on the tables users have: pgbench's schema, keyless insert-only tables, partitioned tables. */
+class PostgresTableKindsTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
+    private static final Duration MINUTES = Duration.ofMinutes(3);
+    private static final List<String> PGBENCH_TABLES =
+            List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history");
+
+    private PostgresTestDatabase pg;
+    private ClickHouseTestDatabase ch;
+
+    @BeforeEach
+    void databases() {
+        pg = new PostgresTestDatabase("kinds");
+        ch = new ClickHouseTestDatabase("kinds");
+    }
+
+    @AfterEach
+    void drop() {
+        ch.close();
+        pg.close();
+    }
+
+    /**
+     * pgbench's four tables as {@code pgbench -i} makes them (default replica identity, history
+     * without a key) under {@code pgbench -c 4} through the initial load and after it: the TaskManager
+     * killed during the load, the pipe paused by a savepoint mid-load and resumed (the rest of the
+     * load reads a newer snapshot), and the TaskManager killed again while streaming.
+     */
+    @Test
+    void pgbenchTablesUnderPgbench(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints) throws Exception {
+        pgbench("-i", "-s", "5", "-q");
+        pgbench("-n", "-c", "2", "-T", "3"); // history rows for the initial load too
+        PipeSpec spec = PipeTestKit.spec("kinds_pgbench", pg, ch, PGBENCH_TABLES.toString(),
+                "{snapshot_num_rows_per_partition: 25000, initial_load_parallelism: 1, sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        assertThat(tables.get(3).positionKeyed()).isTrue();
+        JobID job = submit(cluster, spec, tables, null);
+        CompletableFuture<String> bench = CompletableFuture.supplyAsync(() -> pgbench("-n", "-c", "4", "-j", "2", "-T", "40"));
+        try {
+            awaitLoadProgress(spec.name(), 2);
+            cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
+            cluster.startTaskManager();
+            awaitLoadProgress(spec.name(), 4);
+            String savepoint = stopWithSavepoint(cluster, job, savepoints);
+            System.out.println("paused mid-load: " + new ClickHouseStatusTables(ch.client(), ch.statusDatabase())
+                    .progress(spec.name()));
+            Thread.sleep(2_000);
+            job = submit(cluster, spec, tables, savepoint);
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            Thread.sleep(5_000);
+            cluster.terminateTaskManager(1).get(1, TimeUnit.MINUTES);
+            cluster.startTaskManager();
+            String report = bench.get(3, TimeUnit.MINUTES);
+            System.out.println(report.lines().filter(l -> l.startsWith("number of transactions actually processed")
+                    || l.startsWith("tps")).toList());
+            for (int i = 0; i < tables.size(); i++) {
+                System.out.println(PGBENCH_TABLES.get(i) + ": "
+                        + awaitEqual(pg, ch, tables.get(i).schema(), PGBENCH_TABLES.get(i), MINUTES));
+            }
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Pauses the job, retrying while its tasks are still coming back from the TaskManager's death. */
+    private static String stopWithSavepoint(MiniCluster cluster, JobID job, Path savepoints) throws Exception {
+        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
+        while (true) {
+            try {
+                return cluster.stopWithSavepoint(job, savepoints.toUri().toString(), false,
+                        SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Builds the pipe's job and submits it, from a savepoint if given. */
+    private static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, String savepoint)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        PipeEnvironment.apply(env, spec);
+        PostgresPipeJob.build(env, spec, tables, PipeRuns.first(spec));
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(spec.name());
+        if (savepoint != null) {
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+        }
+        return cluster.submitJob(graph.getJobGraph()).get(1, TimeUnit.MINUTES).getJobID();
+    }
+
+    /**
+     * A partitioned table (list partitions, one of them sub-partitioned by range) and a keyless one
+     * land as one table each; partitions created while the pipe runs, rows moving between
+     * partitions, and duplicate rows are followed.
+     */
+    @Test
+    void partitionedTablesLandAsOneTable() throws Exception {
+        pg.execute("CREATE TABLE m (id int, region text, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
+                "CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu')",
+                "CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us')",
+                "CREATE TABLE m_asia PARTITION OF m FOR VALUES IN ('asia') PARTITION BY RANGE (id)",
+                "CREATE TABLE m_asia_lo PARTITION OF m_asia FOR VALUES FROM (MINVALUE) TO (5000)",
+                "CREATE TABLE m_asia_hi PARTITION OF m_asia FOR VALUES FROM (5000) TO (MAXVALUE)",
+                "INSERT INTO m SELECT g, (ARRAY['eu', 'us', 'asia'])[1 + g % 3], 'v' || g FROM generate_series(1, 30000) g",
+                "CREATE TABLE ev (at int NOT NULL, msg text) PARTITION BY RANGE (at)",
+                "CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM (0) TO (1000)",
+                "CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM (1000) TO (2000)",
+                "INSERT INTO ev SELECT g % 1500, 'same' FROM generate_series(1, 20000) g",
+                "ANALYZE");
+        PipeSpec spec = PipeTestKit.spec("kinds_parts", pg, ch, "[m, ev]",
+                "{snapshot_num_rows_per_partition: 2000, initial_load_parallelism: 2, sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        assertThat(tables.get(0).schema().key()).containsExactly("id", "region");
+        assertThat(tables.get(1).positionKeyed()).isTrue();
+        JobClient job = start(spec, tables);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            var progress = new ClickHouseStatusTables(ch.client(), ch.statusDatabase()).progress(spec.name());
+            System.out.println("initial load: " + progress);
+            pg.execute("CREATE TABLE m_new PARTITION OF m FOR VALUES IN ('new')",
+                    "INSERT INTO m SELECT g, 'new', 'n' FROM generate_series(1, 500) g",
+                    "UPDATE m SET region = 'us' WHERE region = 'eu' AND id % 7 = 0",
+                    "UPDATE m SET v = 'changed' WHERE id % 11 = 0",
+                    "DELETE FROM m WHERE id % 13 = 0",
+                    "CREATE TABLE ev_3 PARTITION OF ev FOR VALUES FROM (2000) TO (3000)",
+                    "INSERT INTO ev SELECT 2000 + g % 10, 'later' FROM generate_series(1, 300) g",
+                    "INSERT INTO ev VALUES (5, 'same'), (5, 'same'), (1005, 'same')");
+            System.out.println("m: " + awaitEqual(pg, ch, tables.get(0).schema(), "m", MINUTES));
+            System.out.println("ev: " + awaitEqual(pg, ch, tables.get(1).schema(), "ev", MINUTES));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /**
+     * Keyless tables take every insert, duplicates kept; Postgres refuses UPDATE on one with the default
+     * replica identity, and the pipe stops with the fix when one with FULL identity is updated.
+     */
+    @Test
+    void keylessTablesTakeInsertsAndSayWhatToDoAboutUpdates() throws Exception {
+        pg.execute("CREATE TABLE logs (level text, msg text, n int)",
+                "INSERT INTO logs SELECT 'info', 'start', g % 3 FROM generate_series(1, 1000) g",
+                "CREATE TABLE audit (who text, what text)", "ALTER TABLE audit REPLICA IDENTITY FULL",
+                "INSERT INTO audit VALUES ('a', 'x'), ('a', 'x')");
+        PipeSpec spec = PipeTestKit.spec("kinds_keyless", pg, ch, "[logs, audit]", "{sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobClient job = start(spec, tables);
+        awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+        pg.execute("INSERT INTO logs VALUES ('warn', 'dup', 1), ('warn', 'dup', 1), ('warn', 'dup', 1)",
+                "INSERT INTO logs SELECT 'info', 'bulk', g % 5 FROM generate_series(1, 5000) g",
+                "BEGIN; INSERT INTO logs VALUES ('error', 'in tx', 0); SAVEPOINT s;"
+                        + " INSERT INTO logs VALUES ('error', 'rolled back', 0); ROLLBACK TO s;"
+                        + " INSERT INTO logs VALUES ('error', 'in tx', 0); COMMIT",
+                "COPY logs FROM PROGRAM 'yes copy,a,1 | head -n 500' WITH (FORMAT csv)", // one WAL record, many rows
+                "INSERT INTO audit VALUES ('b', 'y')");
+        awaitEqual(pg, ch, tables.get(0).schema(), "logs", MINUTES);
+        awaitEqual(pg, ch, tables.get(1).schema(), "audit", MINUTES);
+        assertThatThrownBy(() -> pg.execute("UPDATE logs SET n = 2 WHERE n = 1"))
+                .hasMessageContaining("replica identity");
+
+        pg.execute("DELETE FROM audit WHERE who = 'b'");
+        Throwable failure = null;
+        try {
+            job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            failure = e;
+        }
+        assertThat(failure).isNotNull();
+        StringBuilder messages = new StringBuilder();
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            messages.append(c.getMessage()).append(" | ");
+        }
+        assertThat(messages.toString()).contains("public.audit got a DELETE, but it has no primary key");
+    }
+
+    private String pgbench(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "pgbench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        all[all.length - 1] = pg.name();
+        return LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", all);
+    }
+
+    private void awaitLoadProgress(String pipe, int partitions) throws InterruptedException {
+        var status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+        long deadline = System.currentTimeMillis() + Duration.ofMinutes(2).toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            var rows = status.progress(pipe);
+            if (rows.stream().mapToLong(r -> r.partitionsDone()).sum() >= partitions) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no initial load progress for " + pipe);
+    }
+}
