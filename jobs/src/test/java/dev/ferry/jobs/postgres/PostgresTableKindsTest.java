@@ -35,6 +35,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** CDC on the tables users have: pgbench's schema, keyless insert-only tables, partitioned tables. */
 class PostgresTableKindsTest {
@@ -64,6 +66,7 @@ class PostgresTableKindsTest {
      * without a key) under {@code pgbench -c 4} through the initial load and after it: the TaskManager
      * killed during the load, the pipe paused by a savepoint mid-load and resumed (the rest of the
      * load reads a newer snapshot), and the TaskManager killed again while streaming.
+     * {@code -Dferry.pgbench.seconds=<n>} runs pgbench longer (default 40).
      */
     @Test
     void pgbenchTablesUnderPgbench(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints) throws Exception {
@@ -74,7 +77,8 @@ class PostgresTableKindsTest {
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         assertThat(tables.get(3).positionKeyed()).isTrue();
         JobID job = submit(cluster, spec, tables, null);
-        CompletableFuture<String> bench = CompletableFuture.supplyAsync(() -> pgbench("-n", "-c", "4", "-j", "2", "-T", "40"));
+        CompletableFuture<String> bench = CompletableFuture.supplyAsync(() -> pgbench("-n", "-c", "4", "-j", "2", "-T",
+                System.getProperty("ferry.pgbench.seconds", "40")));
         try {
             awaitLoadProgress(spec.name(), 2);
             cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
@@ -134,10 +138,15 @@ class PostgresTableKindsTest {
     /**
      * A partitioned table (list partitions, one of them sub-partitioned by range) and a keyless one
      * land as one table each; partitions created while the pipe runs, rows moving between
-     * partitions, and duplicate rows are followed.
+     * partitions, and duplicate rows are followed. On the oldest and newest Postgres too.
      */
-    @Test
-    void partitionedTablesLandAsOneTable() throws Exception {
+    @ParameterizedTest(name = "Postgres {0}")
+    @ValueSource(ints = {15, 13, 18})
+    void partitionedTablesLandAsOneTable(int major) throws Exception {
+        if (major != LocalServers.DEFAULT_POSTGRES) {
+            pg.close();
+            pg = new PostgresTestDatabase("kinds", major);
+        }
         pg.execute("CREATE TABLE m (id int, region text, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
                 "CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu')",
                 "CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us')",
@@ -150,7 +159,7 @@ class PostgresTableKindsTest {
                 "CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM (1000) TO (2000)",
                 "INSERT INTO ev SELECT g % 1500, 'same' FROM generate_series(1, 20000) g",
                 "ANALYZE");
-        PipeSpec spec = PipeTestKit.spec("kinds_parts", pg, ch, "[m, ev]",
+        PipeSpec spec = PipeTestKit.spec("kinds_parts_" + major, pg, ch, "[m, ev]",
                 "{snapshot_num_rows_per_partition: 2000, initial_load_parallelism: 2, sync_interval_seconds: 1}");
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         assertThat(tables.get(0).schema().key()).containsExactly("id", "region");

@@ -56,7 +56,8 @@ public final class CtidPartitionPlanner {
         for (int i = 0; i < ranges.size(); i++) {
             partitions.add(ranges.get(i).inLeaf(ranges.get(i).leaf(), i, ranges.size()));
         }
-        String basis = (table.partitioned() ? relations.size() + " leaf partitions: " : "") + String.join("; ", bases);
+        String basis = !table.partitioned() ? String.join("; ", bases)
+                : relations.size() + " leaf partitions" + (bases.size() <= 3 ? ": " + String.join("; ", bases) : "");
         return new Plan<>(partitions, (System.nanoTime() - start) / 1_000_000,
                 basis + ", " + strategy.name().toLowerCase(java.util.Locale.ROOT));
     }
