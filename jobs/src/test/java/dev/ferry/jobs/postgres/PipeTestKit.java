@@ -85,4 +85,13 @@ final class PipeTestKit {
         assertThat(r.differences()).as(r.toString()).isEmpty();
         return r;
     }
+
+    /** The messages of a failure and all its causes, to find the root cause's text in. */
+    static String causeMessages(Throwable t) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            out.append(c.getMessage()).append(" | ");
+        }
+        return out.toString();
+    }
 }

@@ -381,16 +381,8 @@ class PostgresCdcPipeTest {
             failure = e;
         }
         assertThat(failure).isNotNull();
-        assertThat(rootMessages(failure)).contains("replication slot ferry_cdc_dropped was dropped");
+        assertThat(PipeTestKit.causeMessages(failure)).contains("replication slot ferry_cdc_dropped was dropped");
         assertThat(slots()).doesNotContainKey("ferry_cdc_dropped");
-    }
-
-    private static String rootMessages(Throwable t) {
-        StringBuilder out = new StringBuilder();
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            out.append(c.getMessage()).append(" | ");
-        }
-        return out.toString();
     }
 
     private Map<String, Boolean> slots() throws Exception {

@@ -218,11 +218,7 @@ class PostgresTableKindsTest {
             failure = e;
         }
         assertThat(failure).isNotNull();
-        StringBuilder messages = new StringBuilder();
-        for (Throwable c = failure; c != null; c = c.getCause()) {
-            messages.append(c.getMessage()).append(" | ");
-        }
-        assertThat(messages.toString()).contains("public.audit got a DELETE, but it has no primary key");
+        assertThat(PipeTestKit.causeMessages(failure)).contains("public.audit got a DELETE, but it has no primary key");
     }
 
     private String pgbench(String... args) {
