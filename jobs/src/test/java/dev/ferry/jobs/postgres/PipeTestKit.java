@@ -23,6 +23,13 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** Shared pieces of the pipe tests: the MiniCluster, specs, starting a pipe and waiting for it. */
 final class PipeTestKit {
@@ -94,4 +101,35 @@ final class PipeTestKit {
         }
         return out.toString();
     }
+
+    /** Pauses the job, retrying while its tasks are still coming back from the TaskManager's death. */
+    static String stopWithSavepoint(MiniCluster cluster, JobID job, Path savepoints) throws Exception {
+        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
+        while (true) {
+            try {
+                return cluster.stopWithSavepoint(job, savepoints.toUri().toString(), false,
+                        SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Builds the pipe's job and submits it, from a savepoint if given. */
+    static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, String savepoint)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        PipeEnvironment.apply(env, spec);
+        PostgresPipeJob.build(env, spec, tables, PipeRuns.first(spec));
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(spec.name());
+        if (savepoint != null) {
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+        }
+        return cluster.submitJob(graph.getJobGraph()).get(1, TimeUnit.MINUTES).getJobID();
+    }
+
 }

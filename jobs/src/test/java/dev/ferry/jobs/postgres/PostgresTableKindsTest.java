@@ -13,8 +13,6 @@ import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.LocalServers;
 import dev.ferry.testing.PostgresTestDatabase;
-import dev.ferry.jobs.PipeEnvironment;
-import dev.ferry.jobs.PipeRuns;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,12 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,7 +70,7 @@ class PostgresTableKindsTest {
                 "{snapshot_num_rows_per_partition: 25000, initial_load_parallelism: 1, sync_interval_seconds: 1}");
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         assertThat(tables.get(3).positionKeyed()).isTrue();
-        JobID job = submit(cluster, spec, tables, null);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
         CompletableFuture<String> bench = CompletableFuture.supplyAsync(() -> pgbench("-n", "-c", "4", "-j", "2", "-T",
                 System.getProperty("ferry.pgbench.seconds", "40")));
         try {
@@ -84,11 +78,11 @@ class PostgresTableKindsTest {
             cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
             cluster.startTaskManager();
             awaitLoadProgress(spec.name(), 4);
-            String savepoint = stopWithSavepoint(cluster, job, savepoints);
+            String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
             System.out.println("paused mid-load: " + new ClickHouseStatusTables(ch.client(), ch.statusDatabase())
                     .progress(spec.name()));
             Thread.sleep(2_000);
-            job = submit(cluster, spec, tables, savepoint);
+            job = PipeTestKit.submit(cluster, spec, tables, savepoint);
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
             Thread.sleep(5_000);
             cluster.terminateTaskManager(1).get(1, TimeUnit.MINUTES);
@@ -103,36 +97,6 @@ class PostgresTableKindsTest {
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
-    }
-
-    /** Pauses the job, retrying while its tasks are still coming back from the TaskManager's death. */
-    private static String stopWithSavepoint(MiniCluster cluster, JobID job, Path savepoints) throws Exception {
-        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
-        while (true) {
-            try {
-                return cluster.stopWithSavepoint(job, savepoints.toUri().toString(), false,
-                        SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
-    }
-
-    /** Builds the pipe's job and submits it, from a savepoint if given. */
-    private static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, String savepoint)
-            throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables, PipeRuns.first(spec));
-        StreamGraph graph = env.getStreamGraph();
-        graph.setJobName(spec.name());
-        if (savepoint != null) {
-            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
-        }
-        return cluster.submitJob(graph.getJobGraph()).get(1, TimeUnit.MINUTES).getJobID();
     }
 
     /**

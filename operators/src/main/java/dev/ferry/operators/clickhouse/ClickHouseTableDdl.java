@@ -117,22 +117,67 @@ public final class ClickHouseTableDdl {
                 layout.shardingKey() != null ? layout.shardingKey() : "cityHash64(" + sortingKey + ")");
     }
 
-    /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */
-    public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
+    /**
+     * What it takes to write {@code schema}'s rows into a table that has {@code existing} columns
+     * (name to ClickHouse type): columns to add, columns to make Nullable, and the columns that are
+     * Nullable there though not in the schema (rows must be encoded as Nullable). A column whose type
+     * differs otherwise cannot be changed in place with the values kept exact: it is a problem, with
+     * the fix.
+     */
+    public record Reconciliation(List<String> statements, java.util.Set<String> nullableThere, List<String> problems) {}
+
+    public static Reconciliation reconcile(ClickHouseDestinationLayout layout, TableSchema schema,
+            java.util.Map<String, String> existing) {
         List<String> tables = new ArrayList<>(List.of(schema.target()));
         if (layout.distributed()) {
             tables.add(ClickHouseDestinationLayout.distributedName(schema.target()));
         }
-        List<String> statements = new ArrayList<>();
-        for (String table : tables) {
-            for (ColumnSchema c : schema.columns()) {
-                if (before.indexOf(c.name()) < 0) {
-                    statements.add("ALTER TABLE " + qualified(layout.database(), table) + layout.onCluster()
-                            + " ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + ClickHouseTypes.of(c));
+        List<String> alters = new ArrayList<>();
+        java.util.Set<String> nullableThere = new java.util.HashSet<>();
+        List<String> problems = new ArrayList<>();
+        for (ColumnSchema c : schema.columns()) {
+            String have = existing.get(c.name());
+            String want = ClickHouseTypes.of(c);
+            if (have == null) {
+                if (!c.dropped()) {
+                    // Rows already there read what they read at the source: the column's fast default.
+                    alters.add(" ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + want
+                            + (c.missing() == null ? "" : " DEFAULT " + ClickHouseLiterals.of(c.missing(), c.type())));
                 }
+                continue;
+            }
+            String asNullable = ClickHouseTypes.of(c.type(), c.type().kind() != dev.ferry.state.schema.ColumnType.Kind.ARRAY);
+            if (sameType(have, want) || c.dropped() || (c.type().isJsonObject() && have.startsWith("JSON"))) {
+                continue;
+            }
+            if (sameType(have, asNullable)) {
+                nullableThere.add(c.name());
+            } else if (want.equals(asNullable) && sameType(have, ClickHouseTypes.of(c.type(), false))) {
+                alters.add(" MODIFY COLUMN " + quoteIdent(c.name()) + " " + want);
+            } else {
+                problems.add("column " + c.name() + " of " + schema.target() + " is " + have + " in ClickHouse, but "
+                        + schema.sourceId() + " now has it as " + c.sourceType() + " (" + want + "), which cannot be"
+                        + " changed in place with every value kept exact: resync " + schema.sourceId());
             }
         }
-        return statements;
+        List<String> statements = new ArrayList<>();
+        for (String table : tables) {
+            for (String alter : alters) {
+                statements.add("ALTER TABLE " + qualified(layout.database(), table) + layout.onCluster() + alter);
+            }
+        }
+        return new Reconciliation(statements, nullableThere, problems);
+    }
+
+    /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */
+    public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
+        java.util.Map<String, String> existing = new java.util.HashMap<>();
+        before.columns().forEach(c -> existing.put(c.name(), ClickHouseTypes.of(c)));
+        return reconcile(layout, schema, existing).statements();
+    }
+
+    private static boolean sameType(String a, String b) {
+        return a.replace(" ", "").equals(b.replace(" ", ""));
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
@@ -90,7 +91,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         for (TableSchema t : tables) {
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
             metrics.put(t.sourceId(), m);
-            buffers.put(t.sourceId(), new TableBuffer(t, copies.getOrDefault(t.sourceId(), List.of()), m::adjusted));
+            List<String> tableCopies = copies.getOrDefault(t.sourceId(), List.of());
+            buffers.put(t.sourceId(), new TableBuffer(reconcile(t, tableCopies), tableCopies, m::adjusted));
         }
         progress = new DurableProgress.Builder();
         scheduleSyncTimer();
@@ -142,21 +144,50 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
     }
 
-    /** Rows before the change are written with the old columns; then new columns are added. */
+    /** Rows before the change are written with the old columns; then the table is brought in line. */
     private void changeSchema(TableBuffer buffer, TableSchema schema) throws IOException, InterruptedException {
         if (buffer.count() > 0) {
             write(buffer);
         }
-        List<String> targets = new ArrayList<>(buffer.copies());
+        buffers.put(schema.sourceId(), new TableBuffer(reconcile(schema, buffer.copies()), buffer.copies(),
+                metrics.get(schema.sourceId())::adjusted));
+    }
+
+    /**
+     * Brings the table (and its resync copies) in line with {@code schema} before rows are written:
+     * at every start, since the source may have changed while the pipe was stopped, and at every
+     * schema change. Returns the schema to encode rows with: a column Nullable in ClickHouse is
+     * written as Nullable. A column that cannot be changed in place fails the pipe with the fix,
+     * rather than write values the table would store differently.
+     */
+    private TableSchema reconcile(TableSchema schema, List<String> tableCopies) {
+        List<String> targets = new ArrayList<>(tableCopies);
         targets.add(0, schema.target());
+        Set<String> nullableThere = new java.util.HashSet<>();
         for (String target : targets) {
-            for (String alter : ClickHouseTableDdl.addColumns(layout, buffer.schema().withTarget(target),
-                    schema.withTarget(target))) {
+            Map<String, String> existing = new HashMap<>();
+            for (var r : ClickHouseConnections.queryAll(client, "SELECT name, type FROM system.columns WHERE database = "
+                    + ClickHouseSql.quoteLiteral(layout.database()) + " AND table = " + ClickHouseSql.quoteLiteral(target))) {
+                existing.put(r.getString(1), r.getString(2));
+            }
+            if (existing.isEmpty()) {
+                continue; // a resync copy already swapped in and dropped
+            }
+            ClickHouseTableDdl.Reconciliation r = ClickHouseTableDdl.reconcile(layout, schema.withTarget(target), existing);
+            if (!r.problems().isEmpty()) {
+                throw new SuppressRestartsException(new IllegalStateException(String.join("; ", r.problems())));
+            }
+            for (String alter : r.statements()) {
                 ClickHouseConnections.execute(client, alter);
                 LOG.info("{}", alter);
             }
+            nullableThere.addAll(r.nullableThere());
         }
-        buffers.put(schema.sourceId(), new TableBuffer(schema, buffer.copies(), metrics.get(schema.sourceId())::adjusted));
+        if (nullableThere.isEmpty()) {
+            return schema;
+        }
+        return schema.withColumns(schema.columns().stream().map(c -> nullableThere.contains(c.name())
+                ? c.asNullable() : c).toList());
     }
 
     /**

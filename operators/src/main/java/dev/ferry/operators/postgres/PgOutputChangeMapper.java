@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * When they differ from the known columns, the table is read again from the catalog and a
  * {@link SchemaChanged} marker goes out before the rows. New columns are appended; a dropped column
  * stays in the destination (new rows hold NULL or the default there); a rename looks like a drop
- * plus an add. A changed column type cannot be followed: the pipe fails and says so rather than
- * write the new values into the old type. TRUNCATE is not replicated.
+ * plus an add; dropping NOT NULL makes the column Nullable. A changed column type cannot be followed
+ * (Postgres rewrote the rows without logging them): the pipe fails and says so rather than write
+ * the new values into the old type. TRUNCATE is not replicated.
  *
  * <p>Tables without a key ({@link SourceTable#positionKeyed()}) are followed as insert-only: each
  * inserted row is named by its WAL position and its order among the rows logged at that position
@@ -51,9 +52,11 @@ import org.slf4j.LoggerFactory;
 final class PgOutputChangeMapper {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputChangeMapper.class);
 
-    /** A relation of the pipe as its rows arrive: which schema column each relation column fills. */
-    private record Binding(String table, int[] schemaIndex, List<String> names, List<Integer> typeOids,
-            List<Integer> typeMods) {}
+    /**
+     * A relation of the pipe as its rows arrive: which schema column each relation column fills, and
+     * the schema columns it lacks (rows logged before those were added read their fast default).
+     */
+    private record Binding(String table, int[] schemaIndex, int[] absent) {}
 
     private final PostgresConnections connections;
     private final Map<String, TableSpec> specs = new HashMap<>();
@@ -81,30 +84,32 @@ final class PgOutputChangeMapper {
             relations.remove(r.oid());
             return;
         }
+        // Postgres sends a relation before its first row, and again after anything about it changed.
         List<String> names = r.columns().stream().map(RelationColumn::name).toList();
-        List<Integer> oids = r.columns().stream().map(RelationColumn::typeOid).toList();
-        List<Integer> mods = r.columns().stream().map(RelationColumn::typeMod).toList();
-        Binding previous = relations.get(r.oid());
-        if (previous == null || !previous.names().equals(names) || !previous.typeOids().equals(oids)
-                || !previous.typeMods().equals(mods)) {
-            Set<String> fields = new LinkedHashSet<>(names);
-            if (known.key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
-                fields.add(PostgresCatalog.CTID_COLUMN); // Ferry's own column, never logged
-            }
-            TableSchema followed = follow(table, known, fields);
-            if (followed != known) {
-                schemas.put(table, followed);
-                LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
-                        .map(c -> c.name() + (c.dropped() ? " (dropped)" : "")).toList());
-                out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
-            }
+        Set<String> fields = new LinkedHashSet<>(names);
+        if (known.key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
+            fields.add(PostgresCatalog.CTID_COLUMN); // Ferry's own column, never logged
+        }
+        TableSchema followed = follow(table, known, fields);
+        if (followed != known) {
+            schemas.put(table, followed);
+            LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
+                    .map(c -> c.name() + (c.dropped() ? " (dropped)" : "") + (c.nullable() ? "" : " not null")).toList());
+            out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
         }
         TableSchema schema = schemas.get(table);
         int[] index = new int[names.size()];
         for (int i = 0; i < index.length; i++) {
             index[i] = schema.indexOf(names.get(i));
         }
-        relations.put(r.oid(), new Binding(table, index, names, oids, mods));
+        List<Integer> absent = new ArrayList<>();
+        for (int at = 0; at < schema.columns().size(); at++) {
+            ColumnSchema c = schema.columns().get(at);
+            if (!names.contains(c.name()) && !c.dropped() && !c.name().equals(PostgresCatalog.CTID_COLUMN)) {
+                absent.add(at);
+            }
+        }
+        relations.put(r.oid(), new Binding(table, index, absent.stream().mapToInt(Integer::intValue).toArray()));
     }
 
     /** A transaction starts: its rows are counted from the start again when it is sent again. */
@@ -215,6 +220,9 @@ final class PgOutputChangeMapper {
                         + column.sourceType() + ") has a value Ferry cannot read: " + e, e);
             }
         }
+        for (int at : b.absent()) {
+            values[at] = schema.columns().get(at).missing();
+        }
         if (unlogged != null) {
             toast.request(b.table(), values, unlogged, keyTexts(b, tuple));
         }
@@ -263,13 +271,19 @@ final class PgOutputChangeMapper {
             if (!c.dropped() && fields.contains(c.name()) && now >= 0) {
                 ColumnSchema latest = current.columns().get(now);
                 if (!latest.type().equals(c.type())) {
-                    throw new IllegalStateException("column " + c.name() + " of " + table + " changed type from "
-                            + c.sourceType() + " to " + latest.sourceType() + "; Ferry cannot follow type changes:"
-                            + " resync the table");
+                    throw new SuppressRestartsException(new IllegalStateException("column " + c.name() + " of " + table
+                            + " changed type from " + c.sourceType() + " to " + latest.sourceType() + ", which rewrote"
+                            + " its rows without logging them: resync " + table));
                 }
-                merged.add(c);
+                if (latest.nullable() && !c.nullable()) {
+                    merged.add(c.asNullable()); // DROP NOT NULL
+                    changed = true;
+                } else {
+                    merged.add(c);
+                }
             } else if (known.key().contains(c.name()) && !fields.contains(c.name())) {
-                throw new IllegalStateException("key column " + c.name() + " of " + table + " was dropped; resync the table");
+                throw new SuppressRestartsException(new IllegalStateException("key column " + c.name() + " of " + table
+                        + " was dropped: resync " + table));
             } else if (!c.dropped() && !fields.contains(c.name()) && now < 0) {
                 merged.add(c.asDropped());
                 changed = true;
@@ -282,8 +296,11 @@ final class PgOutputChangeMapper {
             if (known.indexOf(f) < 0) {
                 int i = current.indexOf(f);
                 if (i < 0) {
-                    throw new IllegalStateException("column " + f + " of " + table + " is in the change stream but no"
-                            + " longer in the catalog (added and dropped again?); resync the table");
+                    // Logged before a DROP COLUMN that came while the pipe was stopped: the destination never had
+                    // the column, and the source has it no more.
+                    LOG.info("{}: column {} of rows in the change stream was dropped since; its values are not kept",
+                            table, f);
+                    continue;
                 }
                 merged.add(current.columns().get(i));
                 changed = true;

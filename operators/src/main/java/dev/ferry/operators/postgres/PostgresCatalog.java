@@ -46,7 +46,8 @@ public final class PostgresCatalog {
     private static final String COLUMNS_SQL = """
             SELECT a.attname, a.attnotnull, a.atttypmod, a.attgenerated,
                    coalesce(bt.typname, t.typname), coalesce(bt.typtype, t.typtype),
-                   coalesce(ebt.typname, et.typname), coalesce(ebt.typtype, et.typtype)
+                   coalesce(ebt.typname, et.typname), coalesce(ebt.typtype, et.typtype),
+                   CASE WHEN a.atthasmissing THEN a.attmissingval::text END
             FROM pg_attribute a
             JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
@@ -119,6 +120,9 @@ public final class PostgresCatalog {
                     + "; Ferry replicates ordinary and partitioned tables");
         }
         List<MappedColumn> mapped = new ArrayList<>();
+        try (java.sql.Statement st = conn.createStatement()) {
+            st.execute(PostgresConnections.TEXT_FORMS); // fast defaults are read as text, like every value
+        }
         try (PreparedStatement ps = conn.prepareStatement(COLUMNS_SQL)) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -126,14 +130,17 @@ public final class PostgresCatalog {
                     if (!rs.getString(4).isEmpty()) {
                         continue; // generated column
                     }
-                    mapped.add(PostgresTypeMapping.map(new PgColumn(
+                    MappedColumn m = PostgresTypeMapping.map(new PgColumn(
                             rs.getString(1),
                             rs.getString(5),
                             rs.getString(6).charAt(0),
                             rs.getInt(3),
                             rs.getString(7),
                             rs.getString(8) == null ? ' ' : rs.getString(8).charAt(0),
-                            rs.getBoolean(2))));
+                            rs.getBoolean(2)));
+                    String missing = rs.getString(9);
+                    mapped.add(missing == null ? m
+                            : new MappedColumn(m.column().withMissing(missingValue(missing, m.column())), m.selectExpression()));
                 }
             }
         }
@@ -165,6 +172,15 @@ public final class PostgresCatalog {
         }
         return new SourceTable(table, new TableSchema(table.sourceId(), table.target(), columns, key), expressions,
                 oid, replident, relkind == 'p');
+    }
+
+    /**
+     * The fast default rows stored before the column was added read: {@code attmissingval}, a
+     * one-element array of the column's type, as text.
+     */
+    private static Object missingValue(String arrayText, ColumnSchema column) {
+        String text = PostgresTextValues.arrayElements(arrayText, ',').get(0);
+        return text == null ? null : PostgresTextValues.parse(text, column);
     }
 
     /** A unique index over the table's columns. */

@@ -41,6 +41,7 @@ final class MarkerCodec {
             out.writeBoolean(c.nullable());
             out.writeUTF(c.sourceType());
             out.writeBoolean(c.dropped());
+            ValueCodec.write(c.missing(), out);
         }
         out.writeInt(t.key().size());
         for (String k : t.key()) {
@@ -54,7 +55,7 @@ final class MarkerCodec {
         List<ColumnSchema> columns = new ArrayList<>();
         for (int n = in.readInt(); n > 0; n--) {
             columns.add(new ColumnSchema(in.readUTF(), ColumnType.parse(in.readUTF()), in.readBoolean(), in.readUTF(),
-                    in.readBoolean()));
+                    in.readBoolean(), ValueCodec.read(in)));
         }
         List<String> key = new ArrayList<>();
         for (int n = in.readInt(); n > 0; n--) {

@@ -5,11 +5,13 @@ import java.util.Objects;
 
 /**
  * One column: its source name (also the destination name), Ferry type, nullability, the source's
- * own type name (kept for messages and the mapping), and whether the source has dropped it (the
- * destination keeps a dropped column; new rows hold NULL or the type's default there).
+ * own type name (kept for messages and the mapping), whether the source has dropped it (the
+ * destination keeps a dropped column; new rows hold NULL or the type's default there), and the
+ * value that rows stored before the column was added read ({@code missing}, in the type's canonical
+ * representation; null for NULL): Postgres' fast default of {@code ADD COLUMN ... DEFAULT}.
  */
-public record ColumnSchema(String name, ColumnType type, boolean nullable, String sourceType, boolean dropped)
-        implements Serializable {
+public record ColumnSchema(String name, ColumnType type, boolean nullable, String sourceType, boolean dropped,
+        Object missing) implements Serializable {
     public ColumnSchema {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -17,10 +19,30 @@ public record ColumnSchema(String name, ColumnType type, boolean nullable, Strin
     }
 
     public ColumnSchema(String name, ColumnType type, boolean nullable, String sourceType) {
-        this(name, type, nullable, sourceType, false);
+        this(name, type, nullable, sourceType, false, null);
     }
 
     public ColumnSchema asDropped() {
-        return new ColumnSchema(name, type, nullable, sourceType, true);
+        return new ColumnSchema(name, type, nullable, sourceType, true, missing);
+    }
+
+    public ColumnSchema asNullable() {
+        return new ColumnSchema(name, type, true, sourceType, dropped, missing);
+    }
+
+    public ColumnSchema withMissing(Object value) {
+        return new ColumnSchema(name, type, nullable, sourceType, dropped, value);
+    }
+
+    /** Equal values compare equal, arrays and bytes included. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ColumnSchema c && name.equals(c.name) && type.equals(c.type) && nullable == c.nullable
+                && sourceType.equals(c.sourceType) && dropped == c.dropped && Objects.deepEquals(missing, c.missing);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, type, nullable, sourceType, dropped);
     }
 }
