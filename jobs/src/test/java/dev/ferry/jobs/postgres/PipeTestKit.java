@@ -6,6 +6,7 @@ import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
@@ -121,9 +122,15 @@ final class PipeTestKit {
     /** Builds the pipe's job and submits it, from a savepoint if given. */
     static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, String savepoint)
             throws Exception {
+        return submit(cluster, spec, tables, PipeRuns.first(spec), savepoint);
+    }
+
+    /** Builds a run of the pipe's job and submits it, from a savepoint if given. */
+    static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, PipeRun run, String savepoint)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
-        PostgresPipeJob.build(env, spec, tables, PipeRuns.first(spec));
+        PostgresPipeJob.build(env, spec, tables, run);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(spec.name());
         if (savepoint != null) {

@@ -5,8 +5,12 @@ import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.query.GenericRecord;
+import dev.ferry.jobs.PipeRuns;
+import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
@@ -115,10 +119,11 @@ class PostgresSchemaChangeTest {
 
     /**
      * int to bigint while paused (Postgres rewrites every row and logs none): the resumed pipe stops
-     * with the fix instead of writing values into a column of the old type.
+     * with the fix instead of writing values into a column of the old type; a resync of the table,
+     * under writes, brings it back exact with the new type.
      */
     @Test
-    void typeChangeWhilePausedStopsWithTheFix(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints)
+    void typeChangeWhilePausedStopsWithTheFixAndResyncHeals(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints)
             throws Exception {
         pg.execute("CREATE TABLE w (id int PRIMARY KEY, v int)", "INSERT INTO w SELECT g, g FROM generate_series(1, 100) g");
         PipeSpec spec = PipeTestKit.spec("ddl_type", pg, ch, "[w]", "{sync_interval_seconds: 1}");
@@ -138,6 +143,23 @@ class PostgresSchemaChangeTest {
         assertThat(PipeTestKit.causeMessages(failure)).contains("column v of w is Nullable(Int32) in ClickHouse")
                 .contains("resync public.w");
         assertThat(ch.count("SELECT count() FROM `" + ch.name() + "`.w WHERE v != id")).isZero();
+
+        List<SourceTable> now = PostgresPipeSetup.prepare(spec, false);
+        PipeRun resync = PipeRuns.first(spec).next(List.of("public.w"), List.of("public.w"), PipeState.RESYNC);
+        ClickHouseResync.createCopy(ch.client(), new ClickHouseConnections(spec.destination()).layout(ch.client()),
+                now.get(0).schema(), resync.generation());
+        job = PipeTestKit.submit(cluster, spec, now, resync, null);
+        try {
+            pg.execute("UPDATE w SET v = v * 1000000000 WHERE id % 3 = 0");
+            awaitEqual(pg, ch, now.get(0).schema(), "w", MINUTES);
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            pg.execute("UPDATE w SET v = -v WHERE id % 4 = 0", "INSERT INTO w VALUES (101, 9000000000)");
+            awaitEqual(pg, ch, now.get(0).schema(), "w", MINUTES);
+            assertThat(ch.query("SELECT type FROM system.columns WHERE database = '" + ch.name()
+                    + "' AND table = 'w' AND name = 'v'").get(0).getString(1)).isEqualTo("Nullable(Int64)");
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
     }
 
     private TableSchema currentSchema(String table) throws Exception {

@@ -65,6 +65,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private transient Map<String, TableBuffer> buffers;
     private transient DurableProgress.Builder progress;
     private transient Map<String, ClickHouseTableMetrics> metrics;
+    /** Tables whose columns no longer fit the source, written only through their resync copy until the swap. */
+    private transient Set<String> replaced;
 
     /**
      * @param copies per source table, other ClickHouse tables that get the same rows (resync copies)
@@ -88,6 +90,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         LOG.info("writing to {}", layout);
         buffers = new HashMap<>();
         metrics = new HashMap<>();
+        replaced = new java.util.HashSet<>();
         for (TableSchema t : tables) {
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
             metrics.put(t.sourceId(), m);
@@ -175,6 +178,12 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             }
             ClickHouseTableDdl.Reconciliation r = ClickHouseTableDdl.reconcile(layout, schema.withTarget(target), existing);
             if (!r.problems().isEmpty()) {
+                if (target.equals(schema.target()) && !tableCopies.isEmpty()) {
+                    // Being resynced: the copy replaces this table, which is not written until then.
+                    LOG.warn("{}; writing only its resync copy until it is swapped in", String.join("; ", r.problems()));
+                    replaced.add(schema.sourceId());
+                    continue;
+                }
                 throw new SuppressRestartsException(new IllegalStateException(String.join("; ", r.problems())));
             }
             for (String alter : r.statements()) {
@@ -226,7 +235,12 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
                 it.remove();
             }
         }
-        insert(buffer, buffer.schema().target());
+        if (buffer.copies().isEmpty()) {
+            replaced.remove(buffer.schema().sourceId());
+        }
+        if (!replaced.contains(buffer.schema().sourceId())) {
+            insert(buffer, buffer.schema().target());
+        }
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
         metrics.get(buffer.schema().sourceId()).written(buffer.count(), tookMillis, buffer.newestSourceMillis(),
                 System.currentTimeMillis());
