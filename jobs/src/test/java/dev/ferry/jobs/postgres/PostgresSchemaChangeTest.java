@@ -162,6 +162,67 @@ class PostgresSchemaChangeTest {
         }
     }
 
+    /**
+     * TRUNCATE, also with CASCADE and followed by inserts in its own transaction, and of a keyless
+     * table: afterwards ClickHouse shows exactly the rows the source has.
+     */
+    @Test
+    void truncateIsReplicated(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        pg.execute("CREATE TABLE parent (id int PRIMARY KEY, v text)",
+                "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent, v text)",
+                "CREATE TABLE log (msg text)",
+                "INSERT INTO parent SELECT g, 'p' FROM generate_series(1, 1000) g",
+                "INSERT INTO child SELECT g, g, 'c' FROM generate_series(1, 1000) g",
+                "INSERT INTO log SELECT 'm' FROM generate_series(1, 100)");
+        PipeSpec spec = PipeTestKit.spec("ddl_truncate", pg, ch, "[parent, child, log]", "{sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            pg.execute("UPDATE parent SET v = 'before' WHERE id <= 10", "TRUNCATE log", "INSERT INTO log VALUES ('after')",
+                    "BEGIN; UPDATE child SET v = 'gone' WHERE id <= 5; TRUNCATE parent CASCADE;"
+                            + " INSERT INTO parent VALUES (1, 'again'), (2000, 'new'); INSERT INTO child VALUES (7, 1, 'x');"
+                            + " COMMIT",
+                    "UPDATE parent SET v = 'later' WHERE id = 2000");
+            for (int i = 0; i < tables.size(); i++) {
+                String name = tables.get(i).spec().name();
+                System.out.println(name + ": " + awaitEqual(pg, ch, tables.get(i).schema(), name, MINUTES));
+            }
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /**
+     * A TRUNCATE while the table's initial load is still writing rows of the older snapshot. Postgres
+     * holds the TRUNCATE until the load's transaction ends, but the load's last rows wait in its
+     * writer up to the sync interval and can land after the TRUNCATE was applied.
+     */
+    @Test
+    void truncateDuringTheInitialLoad(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        pg.execute("CREATE TABLE big (id int PRIMARY KEY, pad text)",
+                "INSERT INTO big SELECT g, 'x' FROM generate_series(1, 1000000) g", "ANALYZE big");
+        PipeSpec spec = PipeTestKit.spec("ddl_truncate_load", pg, ch, "[big]",
+                "{snapshot_num_rows_per_partition: 20000, initial_load_parallelism: 1, sync_interval_seconds: 5}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
+        try {
+            var status = new dev.ferry.operators.clickhouse.ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+            while (status.progress(spec.name()).stream().mapToLong(r -> r.partitionsDone()).sum() < 1
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            pg.execute("TRUNCATE big", "INSERT INTO big VALUES (1, 'after the truncate')");
+            var progress = status.progress(spec.name()).get(0);
+            System.out.println("truncated during the load at " + progress.partitionsDone() + "/" + progress.partitionsTotal());
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            System.out.println("big: " + awaitEqual(pg, ch, tables.get(0).schema(), "big", MINUTES));
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
     private TableSchema currentSchema(String table) throws Exception {
         try (Connection c = pg.connect()) {
             return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();

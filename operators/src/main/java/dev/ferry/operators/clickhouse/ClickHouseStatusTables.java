@@ -16,14 +16,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ferry's status tables in ClickHouse, read by {@code ferry status} and by SQL users:
  * {@code pipe_states} has a row per state change; {@code table_progress} the latest durable progress
- * per table (ReplacingMergeTree on {@code updated_at}).
+ * per table (ReplacingMergeTree on {@code updated_at}); {@code truncations} a row per TRUNCATE
+ * replicated, which initial-load writers consult (see {@link ClickHouseWriter}).
  */
 public final class ClickHouseStatusTables {
     public static final String PIPE_STATES = "pipe_states";
     public static final String TABLE_PROGRESS = "table_progress";
+    public static final String TRUNCATIONS = "truncations";
 
     private final Client client;
     private final String database;
+    private boolean truncationsExist;
 
     public ClickHouseStatusTables(Client client, String database) {
         this.client = client;
@@ -61,6 +64,40 @@ public final class ClickHouseStatusTables {
                   updated_at DateTime64(3, 'UTC')
                 ) ENGINE =\s""" + layout.engine("ReplacingMergeTree", "updated_at", null)
                 + " ORDER BY (pipe, source_table)");
+        ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, TRUNCATIONS) + """
+                 (
+                  pipe String,
+                  source_table String,
+                  commit_position UInt64,
+                  at DateTime64(3, 'UTC')
+                ) ENGINE =\s""" + layout.engine("MergeTree", "", null) + " ORDER BY (pipe, source_table)");
+    }
+
+    /** A TRUNCATE of {@code table}, committed at {@code commitPosition}, is being replicated. */
+    public void recordTruncation(String pipe, String table, long commitPosition) {
+        create();
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("pipe", pipe);
+        p.put("table", table);
+        p.put("position", commitPosition);
+        p.put("at", Instant.now().toEpochMilli());
+        run("INSERT INTO " + qualified(database, TRUNCATIONS) + " SELECT {pipe:String}, {table:String},"
+                + " {position:UInt64}, fromUnixTimestamp64Milli({at:Int64}, 'UTC')", p);
+    }
+
+    /** The commit position of the latest TRUNCATE of {@code table} replicated; 0 if none. */
+    public long lastTruncation(String pipe, String table) {
+        if (!truncationsExist) {
+            // Pipes set up before Ferry replicated TRUNCATE have no such table until one is recorded.
+            truncationsExist = !client.queryAll("EXISTS TABLE " + qualified(database, TRUNCATIONS)).get(0).getString(1)
+                    .equals("0");
+            if (!truncationsExist) {
+                return 0;
+            }
+        }
+        List<GenericRecord> rows = client.queryAll("SELECT max(commit_position) FROM " + qualified(database, TRUNCATIONS)
+                + " WHERE pipe = {pipe:String} AND source_table = {table:String}", Map.of("pipe", pipe, "table", table));
+        return rows.isEmpty() ? 0 : rows.get(0).getLong(1);
     }
 
     public void recordState(String pipe, PipeState previous, PipeState state, String reason) {

@@ -169,6 +169,15 @@ public final class ClickHouseTableDdl {
         return new Reconciliation(statements, nullableThere, problems);
     }
 
+    /**
+     * Deletes the rows of {@code table} with a version below {@code version} (unsigned): what a
+     * TRUNCATE at the source leaves of it. On a cluster, on every shard's table.
+     */
+    public static String deleteVersionsBelow(ClickHouseDestinationLayout layout, String table, long version) {
+        return "DELETE FROM " + qualified(layout.database(), table) + layout.onCluster() + " WHERE " + quoteIdent(VERSION)
+                + " < " + Long.toUnsignedString(version);
+    }
+
     /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */
     public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
         java.util.Map<String, String> existing = new java.util.HashMap<>();

@@ -9,7 +9,9 @@ import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.DurableProgress;
 import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.SnapshotUnitDone;
+import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import java.io.IOException;
@@ -55,6 +57,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
 
     private final String pipe;
     private final ClickHouseConnections connections;
+    private final String statusDatabase;
     private final List<TableSchema> tables;
     private final Map<String, List<String>> copies;
     private final int batchRows;
@@ -67,6 +70,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private transient Map<String, ClickHouseTableMetrics> metrics;
     /** Tables whose columns no longer fit the source, written only through their resync copy until the swap. */
     private transient Set<String> replaced;
+    private transient ClickHouseStatusTables status;
 
     /**
      * @param copies per source table, other ClickHouse tables that get the same rows (resync copies)
@@ -74,6 +78,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     public ClickHouseWriter(PipeSpec spec, List<TableSchema> tables, Map<String, List<String>> copies) {
         this.pipe = spec.name();
         this.connections = new ClickHouseConnections(spec.destination());
+        this.statusDatabase = spec.destination().get(DestinationOptions.STATUS_DATABASE);
         this.tables = new ArrayList<>(tables);
         this.copies = new java.util.HashMap<>(copies);
         this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
@@ -91,6 +96,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         buffers = new HashMap<>();
         metrics = new HashMap<>();
         replaced = new java.util.HashSet<>();
+        status = new ClickHouseStatusTables(client, statusDatabase);
         for (TableSchema t : tables) {
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
             metrics.put(t.sourceId(), m);
@@ -115,6 +121,10 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
         if (record.marker() instanceof SchemaChanged changed) {
             changeSchema(buffer, changed.schema());
+            return;
+        }
+        if (record.marker() instanceof Truncated truncated) {
+            truncate(buffer, truncated);
             return;
         }
         buffer.add(record, getProcessingTimeService().getCurrentProcessingTime());
@@ -154,6 +164,32 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
         buffers.put(schema.sourceId(), new TableBuffer(reconcile(schema, buffer.copies()), buffer.copies(),
                 metrics.get(schema.sourceId())::adjusted));
+    }
+
+    /**
+     * Rows before the TRUNCATE are written, then every row below its version deleted. It is recorded
+     * first, so an initial-load writer that writes rows of a snapshot older than the TRUNCATE after
+     * this delete finds it and deletes them (see {@link #write}): whichever runs last, none is left.
+     */
+    private void truncate(TableBuffer buffer, Truncated truncated) throws IOException, InterruptedException {
+        if (buffer.count() > 0) {
+            write(buffer);
+        }
+        String table = buffer.schema().sourceId();
+        status.recordTruncation(pipe, table, truncated.commitPosition());
+        for (String target : targets(buffer)) {
+            ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteVersionsBelow(layout, target, truncated.version()));
+        }
+        LOG.info("{} truncated at the source: rows before it deleted", table);
+    }
+
+    /** The tables a buffer's rows go to: its resync copies, and its table unless a copy replaces it. */
+    private List<String> targets(TableBuffer buffer) {
+        List<String> targets = new ArrayList<>(buffer.copies());
+        if (!replaced.contains(buffer.schema().sourceId())) {
+            targets.add(buffer.schema().target());
+        }
+        return targets;
     }
 
     /**
@@ -240,6 +276,16 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
         if (!replaced.contains(buffer.schema().sourceId())) {
             insert(buffer, buffer.schema().target());
+        }
+        if (buffer.lowestSnapshotVersion() != Long.MAX_VALUE) {
+            // Initial-load rows of a snapshot that did not see a TRUNCATE replicated meanwhile are gone at the source.
+            long truncatedAt = status.lastTruncation(pipe, buffer.schema().sourceId());
+            if (truncatedAt >= buffer.lowestSnapshotVersion()) {
+                for (String target : targets(buffer)) {
+                    ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteVersionsBelow(layout, target,
+                            truncatedAt + 1));
+                }
+            }
         }
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
         metrics.get(buffer.schema().sourceId()).written(buffer.count(), tookMillis, buffer.newestSourceMillis(),

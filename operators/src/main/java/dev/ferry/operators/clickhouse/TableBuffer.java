@@ -20,6 +20,7 @@ final class TableBuffer {
     /** Rows by kind (snapshot, insert, update, delete) and the highest change version buffered. */
     private final long[] kinds = new long[4];
     private long maxVersion;
+    private long lowestSnapshotVersion = Long.MAX_VALUE;
     private long newestSourceMillis;
 
     TableBuffer(TableSchema schema, List<String> copies, RowBinaryEncoder.Adjustments adjustments) {
@@ -35,7 +36,9 @@ final class TableBuffer {
             firstRowAtMillis = nowMillis;
         }
         kinds[record.kind().ordinal()]++;
-        if (record.kind() != ChangeRecord.Kind.SNAPSHOT && Long.compareUnsigned(record.version(), maxVersion) > 0) {
+        if (record.kind() == ChangeRecord.Kind.SNAPSHOT) {
+            lowestSnapshotVersion = Math.min(lowestSnapshotVersion, record.version());
+        } else if (Long.compareUnsigned(record.version(), maxVersion) > 0) {
             maxVersion = record.version();
         }
         newestSourceMillis = Math.max(newestSourceMillis, record.sourceMillis());
@@ -44,6 +47,11 @@ final class TableBuffer {
     /** Accounts the buffered rows as written. */
     void reportTo(DurableProgress.Builder progress) {
         progress.written(schema.sourceId(), kinds[0], kinds[1], kinds[2], kinds[3], maxVersion);
+    }
+
+    /** The lowest version of the buffered initial-load rows (snapshot positions); Long.MAX_VALUE when none. */
+    long lowestSnapshotVersion() {
+        return lowestSnapshotVersion;
     }
 
     TableSchema schema() {
@@ -85,6 +93,7 @@ final class TableBuffer {
         count = 0;
         java.util.Arrays.fill(kinds, 0);
         maxVersion = 0;
+        lowestSnapshotVersion = Long.MAX_VALUE;
         newestSourceMillis = 0;
     }
 }

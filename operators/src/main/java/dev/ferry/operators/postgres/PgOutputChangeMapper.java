@@ -11,6 +11,7 @@ import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.SchemaChanged;
+import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.TableSpec;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * stays in the destination (new rows hold NULL or the default there); a rename looks like a drop
  * plus an add; dropping NOT NULL makes the column Nullable. A changed column type cannot be followed
  * (Postgres rewrote the rows without logging them): the pipe fails and says so rather than write
- * the new values into the old type. TRUNCATE is not replicated.
+ * the new values into the old type. A TRUNCATE goes out as a {@link Truncated} marker.
  *
  * <p>Tables without a key ({@link SourceTable#positionKeyed()}) are followed as insert-only: each
  * inserted row is named by its WAL position and its order among the rows logged at that position
@@ -161,11 +162,12 @@ final class PgOutputChangeMapper {
         }
     }
 
-    void truncate(Truncate m) {
+    /** A TRUNCATE (with CASCADE, every table it emptied) of the transaction committing at {@code commitLsn}. */
+    void truncate(Truncate m, long version, long commitLsn, Consumer<ChangeRecord> out) {
         for (int oid : m.relations()) {
             Binding b = relations.get(oid);
             if (b != null) {
-                LOG.warn("ignoring TRUNCATE of {} (TRUNCATE is not replicated)", b.table());
+                out.accept(ChangeRecord.marker(b.table(), new Truncated(version, commitLsn)));
             }
         }
     }

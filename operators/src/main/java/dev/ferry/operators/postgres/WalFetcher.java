@@ -82,6 +82,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private long reconnectAt;
     private boolean inTransaction;
     private long commitMillis;
+    private long commitLsn;
 
     WalFetcher(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
             AtomicLong confirm) {
@@ -150,6 +151,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             RecordsBySplits.Builder<WalEvent> batch) throws SQLException {
         if (message instanceof Begin b) {
             inTransaction = true;
+            commitLsn = b.finalLsn();
             mapper.begin();
             commitMillis = (b.commitMicros() + MICROS_2000_TO_1970) / 1000;
         } else if (message instanceof Commit c) {
@@ -165,7 +167,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         } else if (message instanceof Delete d) {
             mapper.delete(d, ChangeVersions.change(lsn), commitMillis, out);
         } else if (message instanceof Truncate t) {
-            mapper.truncate(t);
+            mapper.truncate(t, ChangeVersions.change(lsn), commitLsn, out);
         }
         // origin, type and logical messages carry nothing to replicate
     }

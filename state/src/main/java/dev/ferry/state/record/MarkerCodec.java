@@ -13,6 +13,7 @@ import java.util.List;
 final class MarkerCodec {
     private static final byte SNAPSHOT_UNIT_DONE = 1;
     private static final byte SCHEMA_CHANGED = 2;
+    private static final byte TRUNCATED = 3;
 
     private MarkerCodec() {}
 
@@ -26,6 +27,10 @@ final class MarkerCodec {
         } else if (marker instanceof SchemaChanged c) {
             out.writeByte(SCHEMA_CHANGED);
             writeSchema(c.schema(), out);
+        } else if (marker instanceof Truncated t) {
+            out.writeByte(TRUNCATED);
+            out.writeLong(t.version());
+            out.writeLong(t.commitPosition());
         } else {
             throw new IOException("unknown marker " + marker);
         }
@@ -71,6 +76,9 @@ final class MarkerCodec {
         }
         if (tag == SCHEMA_CHANGED) {
             return new SchemaChanged(readSchema(in));
+        }
+        if (tag == TRUNCATED) {
+            return new Truncated(in.readLong(), in.readLong());
         }
         throw new IOException("unknown marker tag " + tag);
     }
