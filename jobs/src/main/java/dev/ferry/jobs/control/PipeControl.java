@@ -10,7 +10,6 @@ import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
@@ -367,13 +366,7 @@ public final class PipeControl {
 
     /** The phase a paused pipe was paused in (the state before its last Pausing). */
     private PipeState pausedFrom(PipeSpec spec) {
-        List<StateChange> history = withDestination(spec, client -> status(client, spec).history(spec.name()));
-        for (int i = history.size() - 1; i >= 0; i--) {
-            if (history.get(i).state() == PipeState.PAUSING) {
-                return PipeState.fromLabel(history.get(i).previous());
-            }
-        }
-        return PipeState.RUNNING;
+        return withDestination(spec, client -> status(client, spec).pausedFrom(spec.name()));
     }
 
     private PipeState state(PipeSpec spec) {

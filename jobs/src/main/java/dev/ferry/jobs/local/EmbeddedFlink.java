@@ -7,6 +7,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -46,6 +47,11 @@ public final class EmbeddedFlink implements AutoCloseable {
 
     public JobID submit(StreamGraph graph) throws Exception {
         return cluster.submitJob(graph.getJobGraph()).get(60, TimeUnit.SECONDS).getJobID();
+    }
+
+    /** Stops the job with a savepoint under {@code directory}; returns its path. */
+    public String stopWithSavepoint(JobID job, String directory) throws Exception {
+        return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL).get(5, TimeUnit.MINUTES);
     }
 
     public JobStatus status(JobID job) throws Exception {

@@ -145,6 +145,17 @@ public final class ClickHouseStatusTables {
         return out;
     }
 
+    /** The state a Paused pipe was in when it was paused (what resuming returns it to). */
+    public PipeState pausedFrom(String pipe) {
+        List<StateChange> changes = history(pipe);
+        for (int i = changes.size() - 1; i >= 0; i--) {
+            if (changes.get(i).state() == PipeState.PAUSING) {
+                return PipeState.fromLabel(changes.get(i).previous());
+            }
+        }
+        return PipeState.RUNNING;
+    }
+
     /** The pipe's latest recorded state, if any. */
     public java.util.Optional<PipeState> lastState(String pipe) {
         List<GenericRecord> rows = client.queryAll("SELECT state FROM " + qualified(database, PIPE_STATES)
