@@ -40,34 +40,36 @@ class RunResumeTest {
             Files.writeString(spec, "name: run_resume\n" + pg.sourceYaml() + ch.destinationYaml() + "tables: [t]\n"
                     + "settings: {sync_interval_seconds: 1}\n");
             FerryCli cli = new FerryCli(ch);
-
-            Process first = ferryRun(spec, dir, "first");
-            awaitRunning(cli, dir.resolve("first.log"));
-            pg.execute("UPDATE t SET v = 'first run' WHERE id <= 100");
-            awaitEqual(pg, ch);
-            first.destroy(); // SIGTERM, as Ctrl-C
-            assertThat(first.waitFor(2, TimeUnit.MINUTES)).isTrue();
-            assertThat(first.exitValue()).as(Files.readString(dir.resolve("first.log"))).isZero();
-            assertThat(cli.lastState("run_resume")).isEqualTo(PipeState.PAUSED);
-
-            pg.execute("UPDATE t SET v = 'while paused' WHERE id BETWEEN 101 AND 200", "DELETE FROM t WHERE id > 49000");
-            Process second = ferryRun(spec, dir, "second");
-            awaitRunning(cli, dir.resolve("second.log"));
-            pg.execute("INSERT INTO t VALUES (60000, 'second run')");
-            awaitEqual(pg, ch);
-            second.destroyForcibly(); // kill -9
-            second.waitFor(1, TimeUnit.MINUTES);
-
-            pg.execute("UPDATE t SET v = 'after the kill' WHERE id BETWEEN 201 AND 300");
-            Process third = ferryRun(spec, dir, "third");
+            List<Process> started = new ArrayList<>();
             try {
+                Process first = ferryRun(spec, dir, "first", started);
+                awaitRunning(cli, dir.resolve("first.log"));
+                pg.execute("UPDATE t SET v = 'first run' WHERE id <= 100");
+                awaitEqual(pg, ch);
+                first.destroy(); // SIGTERM, as Ctrl-C
+                assertThat(first.waitFor(2, TimeUnit.MINUTES)).isTrue();
+                assertThat(first.exitValue()).as(Files.readString(dir.resolve("first.log"))).isZero();
+                assertThat(cli.lastState("run_resume")).isEqualTo(PipeState.PAUSED);
+
+                pg.execute("UPDATE t SET v = 'while paused' WHERE id BETWEEN 101 AND 200", "DELETE FROM t WHERE id > 49000");
+                Process second = ferryRun(spec, dir, "second", started);
+                awaitRunning(cli, dir.resolve("second.log"));
+                pg.execute("INSERT INTO t VALUES (60000, 'second run')");
+                awaitEqual(pg, ch);
+                second.destroyForcibly(); // kill -9
+                second.waitFor(1, TimeUnit.MINUTES);
+
+                pg.execute("UPDATE t SET v = 'after the kill' WHERE id BETWEEN 201 AND 300");
+                ferryRun(spec, dir, "third", started);
                 awaitEqual(pg, ch);
                 assertThat(Files.readString(dir.resolve("third.log"))).contains("resumed from");
                 assertThat(ch.count("SELECT count() FROM `" + ch.statusDatabase() + "`.pipe_states"
                         + " WHERE pipe = 'run_resume' AND state = 'Snapshot'")).as("the table is read once").isEqualTo(1);
             } finally {
-                third.destroyForcibly();
-                third.waitFor(1, TimeUnit.MINUTES);
+                for (Process p : started) {
+                    p.destroyForcibly();
+                    p.waitFor(1, TimeUnit.MINUTES);
+                }
             }
         }
     }
@@ -89,7 +91,7 @@ class RunResumeTest {
     }
 
     /** {@code ferry run} in a JVM of its own, on this test's classpath. */
-    private static Process ferryRun(Path spec, Path dir, String name) throws IOException {
+    private static Process ferryRun(Path spec, Path dir, String name, List<Process> started) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String p : List.of("java.base/java.util", "java.base/java.lang", "java.base/java.lang.reflect",
                 "java.base/java.io", "java.base/java.net", "java.base/java.nio", "java.base/sun.nio.ch",
@@ -100,8 +102,10 @@ class RunResumeTest {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Ferry.class.getName(), "run",
                 spec.toString(), "--state-dir", dir.resolve("state").toString(), "--web-ui-port",
                 String.valueOf(freePort())));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        started.add(p);
+        return p;
     }
 
     private static int freePort() throws IOException {
