@@ -163,6 +163,35 @@ class PostgresSchemaChangeTest {
     }
 
     /**
+     * RENAME COLUMN renames in ClickHouse, values kept: while the pipe runs, and while it is paused
+     * (matched by the column's attnum, which ClickHouse keeps in the column's comment).
+     */
+    @Test
+    void renamedColumnsKeepTheirValues(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints)
+            throws Exception {
+        pg.execute("CREATE TABLE r (id int PRIMARY KEY, a text, b int)",
+                "INSERT INTO r SELECT g, 'a' || g, g FROM generate_series(1, 300) g");
+        PipeSpec spec = PipeTestKit.spec("ddl_rename", pg, ch, "[r]", "{sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
+        awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+        pg.execute("ALTER TABLE r RENAME COLUMN a TO a2", "UPDATE r SET a2 = a2 || '!' WHERE id <= 10",
+                "INSERT INTO r VALUES (301, 'new', 301)");
+        awaitEqual(pg, ch, currentSchema("r"), "r", MINUTES);
+        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+
+        pg.execute("ALTER TABLE r RENAME COLUMN b TO b2", "UPDATE r SET b2 = -b2 WHERE id BETWEEN 11 AND 20");
+        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
+        try {
+            awaitEqual(pg, ch, currentSchema("r"), "r", MINUTES);
+            assertThat(ch.count("SELECT count() FROM system.columns WHERE database = '" + ch.name()
+                    + "' AND table = 'r' AND name IN ('a', 'b')")).as("renamed, not added").isZero();
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /**
      * TRUNCATE, also with CASCADE and followed by inserts in its own transaction, and of a keyless
      * table: afterwards ClickHouse shows exactly the rows the source has.
      */

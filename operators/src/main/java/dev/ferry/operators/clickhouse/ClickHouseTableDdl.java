@@ -19,6 +19,8 @@ import java.util.StringJoiner;
  */
 public final class ClickHouseTableDdl {
     public static final String VERSION = "_version";
+    /** The comment of a destination column: the source's number for it ({@link ColumnSchema#position()}). */
+    static final String POSITION_COMMENT = "source column ";
     public static final String IS_DELETED = "_is_deleted";
     public static final String SYNCED_AT = "_synced_at";
     public static final List<String> META_COLUMNS = List.of(VERSION, IS_DELETED, SYNCED_AT);
@@ -67,7 +69,7 @@ public final class ClickHouseTableDdl {
         }
         StringJoiner columns = new StringJoiner(",\n  ", "(\n  ", "\n)");
         for (ColumnSchema c : table.columns()) {
-            columns.add(quoteIdent(c.name()) + " " + ClickHouseTypes.of(c));
+            columns.add(quoteIdent(c.name()) + " " + ClickHouseTypes.of(c) + positionComment(c));
         }
         columns.add(quoteIdent(VERSION) + " UInt64");
         columns.add(quoteIdent(IS_DELETED) + " UInt8");
@@ -117,17 +119,26 @@ public final class ClickHouseTableDdl {
                 layout.shardingKey() != null ? layout.shardingKey() : "cityHash64(" + sortingKey + ")");
     }
 
+    /** A destination column as {@code system.columns} describes it: its type and the source position in its comment. */
+    public record ExistingColumn(String type, int position) {
+        public static ExistingColumn of(String type, String comment) {
+            return new ExistingColumn(type, comment != null && comment.startsWith(POSITION_COMMENT)
+                    ? Integer.parseInt(comment.substring(POSITION_COMMENT.length()).trim()) : 0);
+        }
+    }
+
     /**
-     * What it takes to write {@code schema}'s rows into a table that has {@code existing} columns
-     * (name to ClickHouse type): columns to add, columns to make Nullable, and the columns that are
-     * Nullable there though not in the schema (rows must be encoded as Nullable). A column whose type
-     * differs otherwise cannot be changed in place with the values kept exact: it is a problem, with
-     * the fix.
+     * What it takes to write {@code schema}'s rows into a table that has {@code existing} columns:
+     * columns to rename (matched by their source position, which a rename at the source keeps), to
+     * add, to make Nullable, to label with their source position; and the columns that are Nullable
+     * there though not in the schema (rows must be encoded as Nullable). A column whose type differs
+     * otherwise, or a renamed key column, cannot be changed in place with the values kept exact: it
+     * is a problem, with the fix.
      */
     public record Reconciliation(List<String> statements, java.util.Set<String> nullableThere, List<String> problems) {}
 
     public static Reconciliation reconcile(ClickHouseDestinationLayout layout, TableSchema schema,
-            java.util.Map<String, String> existing) {
+            java.util.Map<String, ExistingColumn> existing) {
         List<String> tables = new ArrayList<>(List.of(schema.target()));
         if (layout.distributed()) {
             tables.add(ClickHouseDestinationLayout.distributedName(schema.target()));
@@ -136,16 +147,33 @@ public final class ClickHouseTableDdl {
         java.util.Set<String> nullableThere = new java.util.HashSet<>();
         List<String> problems = new ArrayList<>();
         for (ColumnSchema c : schema.columns()) {
-            String have = existing.get(c.name());
+            ExistingColumn there = existing.get(c.name());
+            if (there == null && c.position() > 0) {
+                String before = renamedFrom(schema, existing, c.position());
+                if (before != null && schema.key().contains(c.name())) {
+                    problems.add("key column " + before + " of " + schema.target() + " was renamed to " + c.name()
+                            + " at the source, and ClickHouse cannot rename a sorting-key column: resync " + schema.sourceId());
+                    continue;
+                }
+                if (before != null) {
+                    alters.add(" RENAME COLUMN " + quoteIdent(before) + " TO " + quoteIdent(c.name()));
+                    there = existing.get(before);
+                }
+            }
             String want = ClickHouseTypes.of(c);
-            if (have == null) {
+            if (there == null) {
                 if (!c.dropped()) {
                     // Rows already there read what they read at the source: the column's fast default.
                     alters.add(" ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + want
-                            + (c.missing() == null ? "" : " DEFAULT " + ClickHouseLiterals.of(c.missing(), c.type())));
+                            + (c.missing() == null ? "" : " DEFAULT " + ClickHouseLiterals.of(c.missing(), c.type()))
+                            + positionComment(c));
                 }
                 continue;
             }
+            if (there.position() == 0 && c.position() > 0) {
+                alters.add(" COMMENT COLUMN " + quoteIdent(c.name()) + " " + quoteLiteral(POSITION_COMMENT + c.position()));
+            }
+            String have = there.type();
             String asNullable = ClickHouseTypes.of(c.type(), c.type().kind() != dev.ferry.state.schema.ColumnType.Kind.ARRAY);
             if (sameType(have, want) || c.dropped() || (c.type().isJsonObject() && have.startsWith("JSON"))) {
                 continue;
@@ -169,6 +197,21 @@ public final class ClickHouseTableDdl {
         return new Reconciliation(statements, nullableThere, problems);
     }
 
+    /** The destination column that holds source position {@code position} under a name the schema no longer has. */
+    private static String renamedFrom(TableSchema schema, java.util.Map<String, ExistingColumn> existing, int position) {
+        for (java.util.Map.Entry<String, ExistingColumn> e : existing.entrySet()) {
+            if (e.getValue().position() == position && schema.indexOf(e.getKey()) < 0) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** Where a column's source position is kept in ClickHouse, so a rename at the source can be matched. */
+    private static String positionComment(ColumnSchema c) {
+        return c.position() > 0 ? " COMMENT " + quoteLiteral(POSITION_COMMENT + c.position()) : "";
+    }
+
     /**
      * Deletes the rows of {@code table} with a version below {@code version} (unsigned): what a
      * TRUNCATE at the source leaves of it. On a cluster, on every shard's table.
@@ -180,8 +223,8 @@ public final class ClickHouseTableDdl {
 
     /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */
     public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
-        java.util.Map<String, String> existing = new java.util.HashMap<>();
-        before.columns().forEach(c -> existing.put(c.name(), ClickHouseTypes.of(c)));
+        java.util.Map<String, ExistingColumn> existing = new java.util.HashMap<>();
+        before.columns().forEach(c -> existing.put(c.name(), new ExistingColumn(ClickHouseTypes.of(c), c.position())));
         return reconcile(layout, schema, existing).statements();
     }
 

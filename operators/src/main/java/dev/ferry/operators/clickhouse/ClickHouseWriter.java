@@ -204,10 +204,11 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         targets.add(0, schema.target());
         Set<String> nullableThere = new java.util.HashSet<>();
         for (String target : targets) {
-            Map<String, String> existing = new HashMap<>();
-            for (var r : ClickHouseConnections.queryAll(client, "SELECT name, type FROM system.columns WHERE database = "
-                    + ClickHouseSql.quoteLiteral(layout.database()) + " AND table = " + ClickHouseSql.quoteLiteral(target))) {
-                existing.put(r.getString(1), r.getString(2));
+            Map<String, ClickHouseTableDdl.ExistingColumn> existing = new HashMap<>();
+            for (var r : ClickHouseConnections.queryAll(client, "SELECT name, type, comment FROM system.columns WHERE"
+                    + " database = " + ClickHouseSql.quoteLiteral(layout.database()) + " AND table = "
+                    + ClickHouseSql.quoteLiteral(target))) {
+                existing.put(r.getString(1), ClickHouseTableDdl.ExistingColumn.of(r.getString(2), r.getString(3)));
             }
             if (existing.isEmpty()) {
                 continue; // a resync copy already swapped in and dropped

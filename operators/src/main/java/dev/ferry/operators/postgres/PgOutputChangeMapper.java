@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Schema changes: each Relation message gives the columns the rows after it were logged with.
  * When they differ from the known columns, the table is read again from the catalog and a
  * {@link SchemaChanged} marker goes out before the rows. New columns are appended; a dropped column
- * stays in the destination (new rows hold NULL or the default there); a rename looks like a drop
- * plus an add; dropping NOT NULL makes the column Nullable. A changed column type cannot be followed
+ * stays in the destination (new rows hold NULL or the default there); a renamed column (the same
+ * attnum under a new name) is renamed; dropping NOT NULL makes the column Nullable. A changed column type cannot be followed
  * (Postgres rewrote the rows without logging them): the pipe fails and says so rather than write
  * the new values into the old type. A TRUNCATE goes out as a {@link Truncated} marker.
  *
@@ -260,6 +260,14 @@ final class PgOutputChangeMapper {
         return true;
     }
 
+    /** The column of {@code current} with {@code column}'s source position (attnum), if it has one. */
+    private static ColumnSchema byPosition(TableSchema current, ColumnSchema column) {
+        if (column.position() <= 0) {
+            return null;
+        }
+        return current.columns().stream().filter(c -> c.position() == column.position()).findFirst().orElse(null);
+    }
+
     /** The schema rows logged with {@code fields} follow: {@code known} itself when nothing changed. */
     private TableSchema follow(String table, TableSchema known, Set<String> fields) throws SQLException {
         TableSchema current;
@@ -267,9 +275,22 @@ final class PgOutputChangeMapper {
             current = PostgresCatalog.read(conn, specs.get(table), true).schema();
         }
         List<ColumnSchema> merged = new ArrayList<>();
+        Set<String> renamed = new java.util.HashSet<>();
         boolean changed = false;
         for (ColumnSchema c : known.columns()) {
             int now = current.indexOf(c.name());
+            ColumnSchema renamedTo = now >= 0 || fields.contains(c.name()) || c.dropped() ? null : byPosition(current, c);
+            if (renamedTo != null && fields.contains(renamedTo.name())) {
+                if (known.key().contains(c.name()) || !renamedTo.type().equals(c.type())) {
+                    throw new SuppressRestartsException(new IllegalStateException("column " + c.name() + " of " + table
+                            + " was renamed to " + renamedTo.name() + (known.key().contains(c.name()) ? ", a key column"
+                            : " and changed type") + ": resync " + table));
+                }
+                merged.add(renamedTo); // RENAME COLUMN: the writer renames it in ClickHouse, values kept
+                renamed.add(renamedTo.name());
+                changed = true;
+                continue;
+            }
             if (!c.dropped() && fields.contains(c.name()) && now >= 0) {
                 ColumnSchema latest = current.columns().get(now);
                 if (!latest.type().equals(c.type())) {
@@ -295,7 +316,7 @@ final class PgOutputChangeMapper {
             }
         }
         for (String f : fields) {
-            if (known.indexOf(f) < 0) {
+            if (known.indexOf(f) < 0 && !renamed.contains(f)) {
                 int i = current.indexOf(f);
                 if (i < 0) {
                     // Logged before a DROP COLUMN that came while the pipe was stopped: the destination never had

@@ -47,7 +47,7 @@ public final class PostgresCatalog {
             SELECT a.attname, a.attnotnull, a.atttypmod, a.attgenerated,
                    coalesce(bt.typname, t.typname), coalesce(bt.typtype, t.typtype),
                    coalesce(ebt.typname, et.typname), coalesce(ebt.typtype, et.typtype),
-                   CASE WHEN a.atthasmissing THEN a.attmissingval::text END
+                   CASE WHEN a.atthasmissing THEN a.attmissingval::text END, a.attnum
             FROM pg_attribute a
             JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
@@ -139,8 +139,9 @@ public final class PostgresCatalog {
                             rs.getString(8) == null ? ' ' : rs.getString(8).charAt(0),
                             rs.getBoolean(2)));
                     String missing = rs.getString(9);
-                    mapped.add(missing == null ? m
-                            : new MappedColumn(m.column().withMissing(missingValue(missing, m.column())), m.selectExpression()));
+                    ColumnSchema column = m.column().withPosition(rs.getInt(10));
+                    mapped.add(new MappedColumn(missing == null ? column
+                            : column.withMissing(missingValue(missing, column)), m.selectExpression()));
                 }
             }
         }
@@ -162,10 +163,10 @@ public final class PostgresCatalog {
             if (key.contains(c.name()) && c.type().kind() == ColumnType.Kind.DECIMAL) {
                 // A numeric key may hold NaN, which no Decimal holds and a sorting key cannot be NULL for: its
                 // exact text keys the row instead.
-                c = new ColumnSchema(c.name(), ColumnType.of(ColumnType.Kind.STRING), false, c.sourceType());
+                c = c.asKey(ColumnType.of(ColumnType.Kind.STRING));
                 expression = PostgresSql.quoteIdent(c.name()) + "::text";
             } else if (key.contains(c.name()) && c.nullable()) {
-                c = new ColumnSchema(c.name(), c.type(), false, c.sourceType()); // sorting keys cannot be Nullable
+                c = c.asKey(c.type()); // sorting keys cannot be Nullable
             }
             columns.add(c);
             expressions.add(expression);

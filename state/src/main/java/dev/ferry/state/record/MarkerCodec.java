@@ -47,6 +47,7 @@ final class MarkerCodec {
             out.writeUTF(c.sourceType());
             out.writeBoolean(c.dropped());
             ValueCodec.write(c.missing(), out);
+            out.writeInt(c.position());
         }
         out.writeInt(t.key().size());
         for (String k : t.key()) {
@@ -60,7 +61,7 @@ final class MarkerCodec {
         List<ColumnSchema> columns = new ArrayList<>();
         for (int n = in.readInt(); n > 0; n--) {
             columns.add(new ColumnSchema(in.readUTF(), ColumnType.parse(in.readUTF()), in.readBoolean(), in.readUTF(),
-                    in.readBoolean(), ValueCodec.read(in)));
+                    in.readBoolean(), ValueCodec.read(in), in.readInt()));
         }
         List<String> key = new ArrayList<>();
         for (int n = in.readInt(); n > 0; n--) {
