@@ -57,5 +57,5 @@ public interface PipeSource {
 
     /** A replication slot seen from the source: its WAL position against the slot's acknowledged one. */
     record Replication(String slot, boolean active, long sourceLsn, long confirmedLsn, long lagBytes,
-            long retainedBytes, String walStatus) {}
+            Double lagSeconds, long retainedBytes, String walStatus) {}
 }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -100,6 +101,34 @@ public final class FlinkRestClient {
     private Optional<JsonNode> job(String jobId) throws IOException {
         HttpResponse<String> r = call(HttpRequest.newBuilder(URI.create(url + "/jobs/" + jobId)).GET());
         return r.statusCode() == 404 ? Optional.empty() : Optional.of(check(r));
+    }
+
+    /**
+     * How a job is doing beyond its state: its tasks by status (a job is RUNNING while tasks still
+     * wait for a slot) and its latest failure, if any.
+     */
+    public record JobHealth(int tasks, int running, Instant lastFailureAt, String lastFailure) {
+        public boolean allRunning() {
+            return running == tasks;
+        }
+    }
+
+    public Optional<JobHealth> health(String jobId) throws IOException {
+        Optional<JsonNode> job = job(jobId);
+        if (job.isEmpty()) {
+            return Optional.empty();
+        }
+        int tasks = 0;
+        int running = 0;
+        for (JsonNode vertex : job.get().path("vertices")) {
+            tasks += vertex.path("parallelism").asInt();
+            running += vertex.path("tasks").path("RUNNING").asInt();
+        }
+        JsonNode exceptions = get("/jobs/" + jobId + "/exceptions");
+        String root = exceptions.path("root-exception").asText("");
+        long at = exceptions.path("timestamp").asLong(0);
+        return Optional.of(new JobHealth(tasks, running, at == 0 ? null : Instant.ofEpochMilli(at),
+                root.isEmpty() ? "" : rootMessage(root)));
     }
 
     /** The first line of the job's root failure, without the exception's class name. */

@@ -19,8 +19,10 @@ import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * What {@code ferry status} shows: state and since when, the last error, the Flink job and its web
- * UI page, durable progress per table, and for CDC pipes the replication lag (source WAL position
- * against the position acknowledged to the slot) and the slot's retained WAL.
+ * UI page, tasks that are not running and the job's latest failure while it retries, durable
+ * progress per table, and for CDC pipes the replication lag (in seconds as Postgres measures it for
+ * the slot's consumer, and the source WAL position against the position acknowledged to the slot)
+ * and the slot's retained WAL.
  */
 public record PipeStatus(
         String pipe,
@@ -31,6 +33,7 @@ public record PipeStatus(
         String jobId,
         String jobState,
         String jobPage,
+        Optional<FlinkRestClient.JobHealth> health,
         List<TableProgressRow> tables,
         Optional<Replication> replication) {
 
@@ -51,8 +54,10 @@ public record PipeStatus(
                 .map(StateChange::reason).orElse("");
         FlinkRestClient flink = new FlinkRestClient(e.flinkUrl());
         String jobState = e.hasJob() ? flink.jobState(e.jobId()).orElse("GONE") : "";
+        Optional<FlinkRestClient.JobHealth> health = e.hasJob() ? flink.health(e.jobId()) : Optional.empty();
         return new PipeStatus(name, state, last == null ? null : last.at(), last == null ? "" : last.reason(), lastError,
-                e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", progress, PipeSource.of(spec).replication(spec));
+                e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", health, progress,
+                PipeSource.of(spec).replication(spec));
     }
 
     public void print(PrintWriter out) {
@@ -66,15 +71,23 @@ public record PipeStatus(
         if (!jobId.isEmpty()) {
             out.printf("  Flink job %s (%s): %s%n", jobId, jobState, jobPage);
         }
+        health.filter(h -> !h.allRunning() || "RESTARTING".equals(jobState)).ifPresent(h -> {
+            out.printf("  tasks: %d of %d running%s%n", h.running(), h.tasks(),
+                    h.running() == 0 && h.lastFailure().isEmpty() ? " (waiting for free slots: is a TaskManager up?)" : "");
+            if (!h.lastFailure().isEmpty()) {
+                out.printf("  retrying since %s: %s%n", h.lastFailureAt(), h.lastFailure());
+            }
+        });
         for (TableProgressRow t : tables) {
             out.printf("  %-40s partitions %d/%s  snapshot rows %,d  inserts %,d  updates %,d  deletes %,d%n", t.table(),
                     t.partitionsDone(), t.partitionsTotal() == 0 ? "?" : String.valueOf(t.partitionsTotal()),
                     t.rowsSnapshotted(), t.inserts(), t.updates(), t.deletes());
         }
-        replication.ifPresent(r -> out.printf("  slot %s (%s%s): source at %s, acknowledged %s, lag %,d bytes,"
+        replication.ifPresent(r -> out.printf("  slot %s (%s%s): source at %s, acknowledged %s, lag %s (%,d bytes),"
                         + " retained WAL %,d bytes%n", r.slot(), r.active() ? "streaming" : "idle",
                 r.walStatus() == null ? "" : ", wal " + r.walStatus(), LogSequenceNumber.valueOf(r.sourceLsn()),
-                LogSequenceNumber.valueOf(r.confirmedLsn()), r.lagBytes(), r.retainedBytes()));
+                LogSequenceNumber.valueOf(r.confirmedLsn()), r.lagSeconds() == null ? "unknown"
+                        : String.format("%.1f s", r.lagSeconds()), r.lagBytes(), r.retainedBytes()));
         out.flush();
     }
 }

@@ -93,9 +93,13 @@ public final class PostgresPipeSource implements PipeSource {
         PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
         try (Connection conn = source.open("status")) {
             long now = SlotManager.currentLsn(conn);
-            return SlotManager.slot(conn, spec.replicationSlotName()).map((SlotInfo s) -> new Replication(s.name(),
-                    s.active(), now, s.confirmedFlushLsn(), Math.max(0, now - s.confirmedFlushLsn()), s.retainedBytes(),
-                    s.walStatus()));
+            return SlotManager.slot(conn, spec.replicationSlotName()).map((SlotInfo s) -> {
+                long lagBytes = Math.max(0, now - s.confirmedFlushLsn());
+                // Caught up: Postgres clears its lag figures a little later, but there is nothing to wait for.
+                Double lagSeconds = lagBytes == 0 ? Double.valueOf(0) : s.flushLagSeconds();
+                return new Replication(s.name(), s.active(), now, s.confirmedFlushLsn(), lagBytes, lagSeconds,
+                        s.retainedBytes(), s.walStatus());
+            });
         } catch (Exception e) {
             return Optional.empty();
         }

@@ -25,10 +25,15 @@ public final class SlotManager {
             SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text, restart_lsn::text, wal_status,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,
                    (SELECT application_name || ' from ' || coalesce(client_addr::text, 'local socket')
-                      FROM pg_stat_activity WHERE pid = s.active_pid)
+                      FROM pg_stat_activity WHERE pid = s.active_pid),
+                   (SELECT extract(epoch FROM flush_lag)::float8 FROM pg_stat_replication WHERE pid = s.active_pid)
             FROM pg_replication_slots s WHERE slot_name = ?""";
 
-    /** What Postgres says about a replication slot. */
+    /**
+     * What Postgres says about a replication slot. {@code flushLagSeconds} is how long WAL waits,
+     * as Postgres measures it, until the slot's consumer confirms it (null once it has caught up,
+     * or without a consumer).
+     */
     public record SlotInfo(
             String name,
             String plugin,
@@ -39,7 +44,8 @@ public final class SlotManager {
             long confirmedFlushLsn,
             long restartLsn,
             String walStatus,
-            long retainedBytes) {
+            long retainedBytes,
+            Double flushLagSeconds) {
         public boolean lost() {
             return "lost".equals(walStatus);
         }
@@ -81,7 +87,7 @@ public final class SlotManager {
                 }
                 return Optional.of(new SlotInfo(slotName, rs.getString(1), rs.getString(2), rs.getBoolean(3),
                         (Integer) rs.getObject(4), rs.getString(9), lsn(rs.getString(5)), lsn(rs.getString(6)),
-                        rs.getString(7), rs.getLong(8)));
+                        rs.getString(7), rs.getLong(8), (Double) rs.getObject(10)));
             }
         }
     }
