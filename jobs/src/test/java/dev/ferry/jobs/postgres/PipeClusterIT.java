@@ -83,7 +83,8 @@ class PipeClusterIT {
         awaitEqual(pg, ch, schema("accounts"), "accounts", MINUTE);
         pg.execute("UPDATE accounts SET note = 'while running' WHERE id % 10 = 0", "DELETE FROM accounts WHERE id % 97 = 0");
         awaitEqual(pg, ch, schema("accounts"), "accounts", MINUTE);
-        assertThat(cli.ok("status", "flow")).contains("flow: Running", "Flink job", "slot ferry_flow (streaming");
+        assertThat(cli.ok("status", "flow")).contains("flow: Running", "Flink job", "slot ferry_flow (streaming")
+                .containsPattern("lag ([0-9.]+ s|unknown) \\([0-9,]+ bytes\\)").doesNotContain("retrying since");
         assertThat(cli.ok("list")).contains("flow", "Running");
 
         // Writes made while paused arrive after resume.
