@@ -177,9 +177,12 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
         this.point = java.util.Objects.requireNonNull(point);
     }
 
+    /** Tables being planned are checkpointed as unplanned: their partitions are in no list yet. */
     @Override
     public LoadEnumeratorState<P> snapshotState(long checkpointId) {
-        return new LoadEnumeratorState<>(new ArrayList<>(unplanned), pending, unfinished, point);
+        List<String> toPlan = new ArrayList<>(planning);
+        toPlan.addAll(unplanned);
+        return new LoadEnumeratorState<>(toPlan, pending, unfinished, point);
     }
 
     @Override

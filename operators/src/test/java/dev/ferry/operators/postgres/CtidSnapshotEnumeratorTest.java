@@ -61,6 +61,21 @@ class CtidSnapshotEnumeratorTest {
         return new CtidSnapshotSource(spec, tables, new TransactionSnapshotExporter());
     }
 
+    /** A checkpoint while a table is being planned keeps the table: a restore plans it again. */
+    @Test
+    void aCheckpointDuringPlanningKeepsTheTable() throws Throwable {
+        CtidSnapshotSource source = source(1, 1);
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            assertThat(ctx.getOneTimeCallables()).hasSize(1); // planning a, not finished
+            LoadEnumeratorState<CtidPartition> during = e.snapshotState(1);
+            assertThat(during.unplannedTables()).containsExactly("public.a", "public.b");
+            assertThat(during.pending()).isEmpty();
+        }
+    }
+
     @Test
     void honoursPerTableParallelismAndTablesInParallel() throws Throwable {
         CtidSnapshotSource source = source(2, 1);
