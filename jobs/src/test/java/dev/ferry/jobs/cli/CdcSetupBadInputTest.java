@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.jobs.postgres.PostgresPipeSetup;
 import dev.ferry.operators.PipeSetupException;
+import dev.ferry.operators.postgres.PostgresCatalog;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecParser;
 import dev.ferry.testing.ClickHouseTestDatabase;
@@ -15,6 +17,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -80,15 +83,16 @@ class CdcSetupBadInputTest {
         assertNothingCreated("deferrable");
     }
 
-    /** Without a primary key Postgres logs no row identity, whatever unique indexes the table has. */
+    /**
+     * Without a primary key Postgres logs no row identity, whatever unique indexes the table has: the
+     * table is taken as keyless (its inserts followed, keyed by row position), not by the index.
+     */
     @Test
-    void uniqueIndexWithoutReplicaIdentityIsRefused() throws Exception {
+    void uniqueIndexWithoutReplicaIdentityIsKeyless() throws Exception {
         pg.execute("CREATE TABLE u (code text NOT NULL UNIQUE, v text)");
-        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("unique", pg.sourceYaml(), "[u]")))
-                .isInstanceOf(PipeSetupException.class)
-                .hasMessageStartingWith("public.u has no primary key and no replica identity index, so Postgres does"
-                        + " not log which row an UPDATE or DELETE changes");
-        assertNothingCreated("unique");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec("unique", pg.sourceYaml(), "[u]"));
+        assertThat(tables.get(0).positionKeyed()).isTrue();
+        assertThat(tables.get(0).schema().key()).containsExactly(PostgresCatalog.CTID_COLUMN);
     }
 
     @Test
