@@ -14,6 +14,7 @@ import dev.ferry.state.lifecycle.PipeTransitions;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSpec;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
@@ -84,10 +85,18 @@ final class RunCommand implements Callable<Integer> {
             onStopSignal(stopping, () -> pause(flink, job, status, pipe, saved, paused));
             ProgressPrinter printer = new ProgressPrinter(status, pipe.name(), System.out, System.currentTimeMillis());
             JobStatus jobStatus;
+            Instant failureShown = null;
             do {
                 Thread.sleep(progressSeconds * 1000L);
                 jobStatus = flink.status(job);
                 String now = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                var failure = flink.latestFailure(job);
+                if (failure.isPresent() && (jobStatus == JobStatus.RESTARTING || !failure.get().getKey().equals(failureShown))) {
+                    // Flink restarts the job from its last checkpoint by itself; say why it is retrying.
+                    failureShown = failure.get().getKey();
+                    System.out.println(now + " retrying since " + failureShown + ": "
+                            + FlinkRestClient.rootMessage(failure.get().getValue()));
+                }
                 try {
                     System.out.println(now + " " + lastState(status, pipe) + " (Flink job " + jobStatus + ")");
                     printer.print(System.currentTimeMillis());

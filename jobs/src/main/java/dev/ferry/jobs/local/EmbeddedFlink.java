@@ -1,6 +1,9 @@
 package dev.ferry.jobs.local;
 
 import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -8,6 +11,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.executiongraph.ErrorInfo;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -52,6 +56,13 @@ public final class EmbeddedFlink implements AutoCloseable {
     /** Stops the job with a savepoint under {@code directory}; returns its path. */
     public String stopWithSavepoint(JobID job, String directory) throws Exception {
         return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL).get(5, TimeUnit.MINUTES);
+    }
+
+    /** The job's latest failure (time, stack trace as text), if it had one. */
+    public Optional<Map.Entry<Instant, String>> latestFailure(JobID job) throws Exception {
+        ErrorInfo failure = cluster.getArchivedExecutionGraph(job).get(30, TimeUnit.SECONDS).getFailureInfo();
+        return failure == null ? Optional.empty()
+                : Optional.of(Map.entry(Instant.ofEpochMilli(failure.getTimestamp()), failure.getExceptionAsString()));
     }
 
     public JobStatus status(JobID job) throws Exception {

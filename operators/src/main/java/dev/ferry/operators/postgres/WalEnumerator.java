@@ -35,7 +35,10 @@ final class WalEnumerator implements SplitEnumerator<WalSplit, WalEnumerator.Sta
 
     @Override
     public void addSplitsBack(List<WalSplit> splits, int subtaskId) {
-        unassigned = splits.get(0);
+        // Flink also calls this with nothing when the reader fails after a checkpoint took its split.
+        if (!splits.isEmpty()) {
+            unassigned = splits.get(0);
+        }
     }
 
     @Override
