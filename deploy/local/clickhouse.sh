@@ -101,7 +101,8 @@ start() {
 
   local timeout="${FERRY_CLICKHOUSE_START_TIMEOUT:-60}" waited=0
   until curl -sf -o /dev/null --max-time 2 "$url/ping"; do
-    if ! running; then
+    # Right after the fork the pid may still be the shell about to exec java: ask only whether it lives.
+    if ! kill -0 "$(pid)" 2>/dev/null; then
       echo "ClickHouse (chDB) exited during startup" >&2
       rm -f "$pid_file"
       log_tail

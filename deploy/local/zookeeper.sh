@@ -78,7 +78,8 @@ CFG
   echo $! >"$pid_file"
   local waited=0
   until ruok; do
-    if ! running; then
+    # Right after the fork the pid may still be the shell about to exec java: ask only whether it lives.
+    if ! kill -0 "$(pid)" 2>/dev/null; then
       echo "ZooKeeper exited during startup" >&2
       rm -f "$pid_file"
       tail -n 30 "$log_file" >&2 || true
