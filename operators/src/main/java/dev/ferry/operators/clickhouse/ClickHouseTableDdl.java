@@ -4,6 +4,7 @@ import static dev.ferry.operators.clickhouse.ClickHouseSql.qualified;
 import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteIdent;
 import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteLiteral;
 
+import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
 import java.util.ArrayList;
@@ -213,12 +214,17 @@ public final class ClickHouseTableDdl {
     }
 
     /**
-     * Deletes the rows of {@code table} with a version below {@code version} (unsigned): what a
-     * TRUNCATE at the source leaves of it. On a cluster, on every shard's table.
+     * Deletes what a TRUNCATE at the source leaves of {@code table}: changes before it (versions below
+     * {@code truncateVersion}) and rows read under snapshots taken before its commit (snapshot
+     * versions up to {@code commitPosition}). Rows of a later snapshot already show what followed the
+     * TRUNCATE and stay. On a cluster, on every shard's table.
      */
-    public static String deleteVersionsBelow(ClickHouseDestinationLayout layout, String table, long version) {
-        return "DELETE FROM " + qualified(layout.database(), table) + layout.onCluster() + " WHERE " + quoteIdent(VERSION)
-                + " < " + Long.toUnsignedString(version);
+    public static String deleteTruncated(ClickHouseDestinationLayout layout, String table, long truncateVersion,
+            long commitPosition) {
+        String version = quoteIdent(VERSION);
+        return "DELETE FROM " + qualified(layout.database(), table) + layout.onCluster() + " WHERE (" + version + " >= "
+                + Long.toUnsignedString(ChangeVersions.CHANGE_BIT) + " AND " + version + " < "
+                + Long.toUnsignedString(truncateVersion) + ") OR " + version + " <= " + commitPosition;
     }
 
     /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */

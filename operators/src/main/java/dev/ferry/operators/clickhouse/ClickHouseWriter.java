@@ -6,6 +6,7 @@ import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.DurableProgress;
 import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.SnapshotUnitDone;
@@ -23,7 +24,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
@@ -71,6 +77,10 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     /** Tables whose columns no longer fit the source, written only through their resync copy until the swap. */
     private transient Set<String> replaced;
     private transient ClickHouseStatusTables status;
+    /** Deletes of keyless tables' rows, which wait until the row they remove is in ClickHouse. */
+    private transient ClickHouseKeylessDeletes keylessDeletes;
+    private transient ListState<byte[]> keylessState;
+    private transient long keylessAttemptMillis;
 
     /**
      * @param copies per source table, other ClickHouse tables that get the same rows (resync copies)
@@ -85,6 +95,23 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
         // Chained to its source: rows pass by reference, never serialized (operators default to HEAD).
         setChainingStrategy(ChainingStrategy.ALWAYS);
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        keylessDeletes = new ClickHouseKeylessDeletes();
+        keylessState = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>("keyless-deletes", BytePrimitiveArraySerializer.INSTANCE));
+        for (byte[] stored : keylessState.get()) {
+            keylessDeletes.restore(stored);
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        keylessState.update(List.of(keylessDeletes.snapshot()));
     }
 
     @Override
@@ -127,6 +154,13 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             truncate(buffer, truncated);
             return;
         }
+        if (ClickHouseKeylessDeletes.byContent(buffer.schema(), record)) {
+            keylessDeletes.add(targets(buffer), record);
+            if (keylessDeletes.waiting(record.table()) >= batchRows) {
+                write(buffer);
+            }
+            return;
+        }
         buffer.add(record, getProcessingTimeService().getCurrentProcessingTime());
         if (buffer.count() >= batchRows || buffer.bytes() >= MAX_BUFFER_BYTES) {
             write(buffer);
@@ -147,7 +181,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     /** Writes every buffer, then sends on what is now durable. */
     private void flushAll() throws IOException, InterruptedException {
         for (TableBuffer buffer : buffers.values()) {
-            if (buffer.count() > 0) {
+            if (buffer.count() > 0 || keylessDeletes.waiting(buffer.schema().sourceId()) > 0) {
                 write(buffer);
             }
         }
@@ -167,7 +201,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     }
 
     /**
-     * Rows before the TRUNCATE are written, then every row below its version deleted. It is recorded
+     * Rows before the TRUNCATE are written, then every change before it and every row of a snapshot
+     * older than its commit deleted (a newer snapshot's rows already show what followed it). It is recorded
      * first, so an initial-load writer that writes rows of a snapshot older than the TRUNCATE after
      * this delete finds it and deletes them (see {@link #write}): whichever runs last, none is left.
      */
@@ -176,9 +211,11 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             write(buffer);
         }
         String table = buffer.schema().sourceId();
+        keylessDeletes.forget(table); // the rows they would remove are gone
         status.recordTruncation(pipe, table, truncated.commitPosition());
         for (String target : targets(buffer)) {
-            ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteVersionsBelow(layout, target, truncated.version()));
+            ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteTruncated(layout, target, truncated.version(),
+                    truncated.commitPosition()));
         }
         LOG.info("{} truncated at the source: rows before it deleted", table);
     }
@@ -243,10 +280,15 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private void scheduleSyncTimer() {
         long now = getProcessingTimeService().getCurrentProcessingTime();
         getProcessingTimeService().registerTimer(now + Math.max(50, syncIntervalMillis / 10), time -> {
+            boolean retryKeyless = time - keylessAttemptMillis >= syncIntervalMillis;
             for (TableBuffer buffer : buffers.values()) {
-                if (buffer.count() > 0 && time - buffer.firstRowAtMillis() >= syncIntervalMillis) {
+                if (buffer.count() > 0 && time - buffer.firstRowAtMillis() >= syncIntervalMillis
+                        || retryKeyless && keylessDeletes.waiting(buffer.schema().sourceId()) > 0) {
                     write(buffer);
                 }
+            }
+            if (retryKeyless) {
+                keylessAttemptMillis = time;
             }
             scheduleSyncTimer();
         });
@@ -262,29 +304,33 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         for (java.util.Iterator<String> it = buffer.copies().iterator(); it.hasNext(); ) {
             String copy = it.next();
             try {
-                insert(buffer, copy);
+                if (buffer.count() > 0) {
+                    insert(buffer, copy);
+                }
             } catch (IOException e) {
                 if (!(ClickHouseConnections.rootCause(e) instanceof ServerException se) || se.getCode() != UNKNOWN_TABLE) {
                     throw e;
                 }
                 // The resync swapped the copy in and dropped the old table under this name: done with it.
                 LOG.info("{} is gone (resync finished); no longer writing {} there", copy, buffer.schema().sourceId());
+                keylessDeletes.forgetTarget(buffer.schema().sourceId(), copy);
                 it.remove();
             }
         }
         if (buffer.copies().isEmpty()) {
             replaced.remove(buffer.schema().sourceId());
         }
-        if (!replaced.contains(buffer.schema().sourceId())) {
+        if (!replaced.contains(buffer.schema().sourceId()) && buffer.count() > 0) {
             insert(buffer, buffer.schema().target());
         }
+        deleteByContent(buffer);
         if (buffer.lowestSnapshotVersion() != Long.MAX_VALUE) {
             // Initial-load rows of a snapshot that did not see a TRUNCATE replicated meanwhile are gone at the source.
             long truncatedAt = status.lastTruncation(pipe, buffer.schema().sourceId());
             if (truncatedAt >= buffer.lowestSnapshotVersion()) {
                 for (String target : targets(buffer)) {
-                    ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteVersionsBelow(layout, target,
-                            truncatedAt + 1));
+                    ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteTruncated(layout, target,
+                            ChangeVersions.CHANGE_BIT, truncatedAt));
                 }
             }
         }
@@ -295,6 +341,30 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         LOG.debug("wrote {} rows ({} bytes) of {} in {} ms", buffer.count(), buffer.bytes(), buffer.schema().sourceId(),
                 tookMillis);
         buffer.clear();
+    }
+
+    /** Applies the keyless table's waiting deletes whose rows are written by now (see {@link ClickHouseKeylessDeletes}). */
+    private void deleteByContent(TableBuffer buffer) throws IOException, InterruptedException {
+        String table = buffer.schema().sourceId();
+        if (keylessDeletes.waiting(table) == 0) {
+            return;
+        }
+        boolean reported = false;
+        for (Map.Entry<String, List<ChangeRecord>> e : keylessDeletes.match(client, layout, buffer.schema()).entrySet()) {
+            if (e.getValue().isEmpty()) {
+                continue;
+            }
+            TableBuffer tombstones = new TableBuffer(buffer.schema(), List.of(), metrics.get(table)::adjusted);
+            e.getValue().forEach(d -> tombstones.add(d, 0L));
+            insert(tombstones, e.getKey());
+            if (!reported) {
+                tombstones.reportTo(progress); // counted once, whichever tables got them
+                reported = true;
+            }
+        }
+        if (keylessDeletes.waiting(table) > 0) {
+            LOG.debug("{}: {} deletes wait for their rows to be copied", table, keylessDeletes.waiting(table));
+        }
     }
 
     private void insert(TableBuffer buffer, String target) throws IOException, InterruptedException {

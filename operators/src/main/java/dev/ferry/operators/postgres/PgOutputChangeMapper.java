@@ -44,11 +44,12 @@ import org.slf4j.LoggerFactory;
  * (Postgres rewrote the rows without logging them): the pipe fails and says so rather than write
  * the new values into the old type. A TRUNCATE goes out as a {@link Truncated} marker.
  *
- * <p>Tables without a key ({@link SourceTable#positionKeyed()}) are followed as insert-only: each
- * inserted row is named by its WAL position and its order among the rows logged at that position
- * (a multi-row insert logs several at one), which a replay of the transaction gives again. Postgres
- * itself refuses UPDATE and DELETE on such a table unless its replica identity is FULL; those the
- * pipe cannot match to one destination row, so it stops and says what to do.
+ * <p>Tables without a key ({@link SourceTable#positionKeyed()}): each inserted row is named by its
+ * WAL position and its order among the rows logged at that position (a multi-row insert logs several
+ * at one), which a replay of the transaction gives again. Postgres refuses UPDATE and DELETE on such a
+ * table unless its replica identity is FULL; then the whole old row is logged and goes out as a
+ * DELETE without a key (the writer removes one destination row with that content), and an UPDATE's
+ * new row as an insert named like any other.
  */
 final class PgOutputChangeMapper {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputChangeMapper.class);
@@ -125,6 +126,12 @@ final class PgOutputChangeMapper {
             return;
         }
         Object[] row = values(b, m.row(), null, "insert");
+        nameByPosition(b, row, version);
+        out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
+    }
+
+    /** A keyless table's new row is named by where it was logged (see the class comment). */
+    private void nameByPosition(Binding b, Object[] row, long version) {
         int position = schemas.get(b.table()).indexOf(PostgresCatalog.CTID_COLUMN);
         if (position >= 0) {
             long lsn = ChangeVersions.position(version);
@@ -132,7 +139,6 @@ final class PgOutputChangeMapper {
             lastInsertLsn = lsn;
             row[position] = LogSequenceNumber.valueOf(lsn) + ":" + rowsAtLsn;
         }
-        out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
     }
 
     void update(Update m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
@@ -140,11 +146,15 @@ final class PgOutputChangeMapper {
         if (b == null) {
             return;
         }
-        refuseKeyless(b, "an UPDATE");
+        boolean keyless = keyless(b);
+        if (keyless && m.oldKind() != 'O') {
+            throw refusal(b, "an UPDATE");
+        }
         Object[] row = values(b, m.row(), m.oldKind() == 'O' ? m.old() : null, "update");
         if (m.old() != null) {
             Object[] old = values(b, m.old(), null, "update");
-            if (!sameKey(b.table(), old, row)) {
+            if (keyless || !sameKey(b.table(), old, row)) {
+                nameByPosition(b, row, version);
                 out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, old));
                 out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
                 return;
@@ -156,7 +166,9 @@ final class PgOutputChangeMapper {
     void delete(Delete m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
         Binding b = relations.get(m.relation());
         if (b != null) {
-            refuseKeyless(b, "a DELETE");
+            if (keyless(b) && m.oldKind() != 'O') {
+                throw refusal(b, "a DELETE");
+            }
             out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis,
                     values(b, m.old(), null, "delete")));
         }
@@ -172,13 +184,15 @@ final class PgOutputChangeMapper {
         }
     }
 
-    /** Rows of a keyless table cannot be told apart from their duplicates: only inserts can be followed. */
-    private void refuseKeyless(Binding b, String change) {
-        if (schemas.get(b.table()).key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
-            throw new SuppressRestartsException(new IllegalStateException(b.table() + " got " + change
-                    + ", but it has no primary key, so Ferry follows only its inserts: add a primary key (or ALTER TABLE"
-                    + " ... REPLICA IDENTITY USING INDEX on a unique index over NOT NULL columns), then resync " + b.table()));
-        }
+    private boolean keyless(Binding b) {
+        return schemas.get(b.table()).key().equals(List.of(PostgresCatalog.CTID_COLUMN));
+    }
+
+    /** Without the whole old row a keyless table's row cannot be found (Postgres itself refuses these). */
+    private static SuppressRestartsException refusal(Binding b, String change) {
+        return new SuppressRestartsException(new IllegalStateException(b.table() + " got " + change
+                + " without its old row, but it has no primary key: ALTER TABLE " + b.table() + " REPLICA IDENTITY FULL"
+                + " (or add a primary key), then resync " + b.table()));
     }
 
     /** Reads back the unchanged TOASTed values of the rows mapped since the last call (see {@link PostgresToastFill}). */
