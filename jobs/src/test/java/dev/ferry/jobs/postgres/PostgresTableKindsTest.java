@@ -101,8 +101,9 @@ class PostgresTableKindsTest {
 
     /**
      * A partitioned table (list partitions, one of them sub-partitioned by range) and a keyless one
-     * land as one table each; partitions created while the pipe runs, rows moving between
-     * partitions, and duplicate rows are followed. On the oldest and newest Postgres too.
+     * land as one table each; partitions created while the pipe runs, tables holding rows attached
+     * as partitions (their rows copied, later changes streamed), rows moving between partitions, and
+     * duplicate rows are followed. On the oldest and newest Postgres too.
      */
     @ParameterizedTest(name = "Postgres {0}")
     @ValueSource(ints = {15, 13, 18})
@@ -141,6 +142,34 @@ class PostgresTableKindsTest {
                     "CREATE TABLE ev_3 PARTITION OF ev FOR VALUES FROM (2000) TO (3000)",
                     "INSERT INTO ev SELECT 2000 + g % 10, 'later' FROM generate_series(1, 300) g",
                     "INSERT INTO ev VALUES (5, 'same'), (5, 'same'), (1005, 'same')");
+            if (major > 13) { // Postgres 13 does not publish a partition attached while the stream runs (README)
+                // tables holding rows attached: a plain one, a sub-partitioned one, a keyless one
+                pg.execute("CREATE TABLE m_old (id int NOT NULL, region text NOT NULL, v text)",
+                    "INSERT INTO m_old SELECT g, 'old', 'o' || g FROM generate_series(1, 700) g",
+                    "UPDATE m_old SET v = 'before' WHERE id % 3 = 0",
+                    "CREATE TABLE m_af (id int NOT NULL, region text NOT NULL, v text) PARTITION BY RANGE (id)",
+                    "CREATE TABLE m_af_1 PARTITION OF m_af FOR VALUES FROM (MINVALUE) TO (MAXVALUE)",
+                    "INSERT INTO m_af SELECT g, 'af', 'a' FROM generate_series(1, 400) g",
+                    "CREATE TABLE ev_old (at int NOT NULL, msg text)",
+                    "INSERT INTO ev_old SELECT 3000 + g % 10, 'old' FROM generate_series(1, 250) g",
+                    "BEGIN; ALTER TABLE m ATTACH PARTITION m_old FOR VALUES IN ('old');"
+                            + " ALTER TABLE m ATTACH PARTITION m_af FOR VALUES IN ('af');"
+                            + " ALTER TABLE ev ATTACH PARTITION ev_old FOR VALUES FROM (3000) TO (4000); COMMIT",
+                    "INSERT INTO m SELECT g, 'old', 'after' FROM generate_series(701, 800) g",
+                    "UPDATE m SET v = 'after' WHERE region IN ('old', 'af') AND id % 5 = 0",
+                    "DELETE FROM m WHERE region = 'af' AND id % 4 = 0",
+                    "INSERT INTO ev SELECT 3000 + g % 10, 'old' FROM generate_series(1, 50) g");
+            }
+            System.out.println("m: " + awaitEqual(pg, ch, tables.get(0).schema(), "m", MINUTES));
+            System.out.println("ev: " + awaitEqual(pg, ch, tables.get(1).schema(), "ev", MINUTES));
+            // the attached partitions' rows are copied by now: later writes to them are streamed
+            pg.execute("UPDATE m SET v = 'later' WHERE region IN ('old', 'af', 'new') AND id % 2 = 0",
+                    "INSERT INTO m SELECT g, 'new', 'later' FROM generate_series(1001, 1100) g",
+                    "INSERT INTO ev SELECT 2500 + g % 10, 'later' FROM generate_series(1, 40) g");
+            if (major > 13) {
+                pg.execute("INSERT INTO m SELECT g, 'af', 'later' FROM generate_series(1001, 1100) g",
+                        "INSERT INTO ev SELECT 3500 + g % 10, 'later' FROM generate_series(1, 40) g");
+            }
             System.out.println("m: " + awaitEqual(pg, ch, tables.get(0).schema(), "m", MINUTES));
             System.out.println("ev: " + awaitEqual(pg, ch, tables.get(1).schema(), "ev", MINUTES));
         } finally {
@@ -153,7 +182,7 @@ class PostgresTableKindsTest {
      * replica identity. With FULL identity, random inserts, updates and deletes of duplicated rows
      * ({@code -Dferry.keyless.seed}) run through the initial load (deletes of rows not copied yet
      * wait for them) and after it, with a TaskManager killed in between: the tables end equal as
-     * multisets.
+     * multisets. (A load continued under a newer snapshot is not exact for such a table: README.)
      */
     @Test
     void keylessTablesFollowInsertsAndFullIdentityChanges(@InjectMiniCluster MiniCluster cluster) throws Exception {

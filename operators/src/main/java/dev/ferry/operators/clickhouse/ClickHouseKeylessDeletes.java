@@ -9,6 +9,7 @@ import com.clickhouse.client.api.query.GenericRecord;
 import com.clickhouse.client.api.query.QuerySettings;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecordSerializer;
+import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
 import java.io.ByteArrayOutputStream;
@@ -23,13 +24,16 @@ import java.util.Set;
 import java.util.StringJoiner;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Deletes of rows of a keyless table (an UPDATE of one is a delete of the old row and an insert of
  * the new): Postgres names such a row only by its whole content, logged with REPLICA IDENTITY FULL.
  *
- * <p>Each delete tombstones one live destination row with that content that was written before the
- * change (a lower {@code _version}) and that no other delete takes. Duplicates are interchangeable, so
+ * <p>Each delete tombstones one live destination row with that content that existed before the
+ * change (streamed before it, or read by a snapshot taken before it committed) and that no other
+ * delete takes. Duplicates are interchangeable, so
  * which one goes does not matter, only that as many go as the source deleted. A delete whose row is
  * not in ClickHouse yet (the initial load is still copying it) waits, in checkpointed state, and is
  * tried again at every write of its table. A delete replayed after a restore finds its own tombstone
@@ -40,11 +44,15 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * through the same parsing. Each attempt scans the table once: the cost of having no key.
  */
 final class ClickHouseKeylessDeletes {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseKeylessDeletes.class);
     /** Raw RowBinary per query; the query text holds it escaped (up to four times as long). */
     private static final int MAX_PROBE_BYTES = 4 << 20;
 
     /** A delete still to apply to one destination table. */
     private record Waiting(String target, ChangeRecord delete) {}
+
+    /** A live destination row with the content a delete names. */
+    private record Candidate(String key, long version) {}
 
     /** Per source table, in arrival (= version) order. */
     private final Map<String, List<Waiting>> waiting = new HashMap<>();
@@ -100,6 +108,8 @@ final class ClickHouseKeylessDeletes {
         for (Map.Entry<String, List<ChangeRecord>> e : byTarget.entrySet()) {
             String table = qualified(layout.database(), e.getKey());
             Set<Long> applied = alreadyApplied(client, table, e.getValue());
+            long newestSnapshot = newestSnapshot(client, table);
+            e.getValue().sort((a, b) -> Long.compareUnsigned(a.version(), b.version()));
             RowBinaryEncoder encoder = new RowBinaryEncoder(schema);
             RowBinaryBuffer probe = new RowBinaryBuffer(1 << 12);
             List<ChangeRecord> chunk = new ArrayList<>();
@@ -112,18 +122,26 @@ final class ClickHouseKeylessDeletes {
                 encoder.encode(asProbe(schema, d), probe);
                 chunk.add(d);
                 if (probe.size() >= MAX_PROBE_BYTES) {
-                    found.addAll(matchChunk(client, table, schema, chunk, probe, taken, still, e.getKey()));
+                    found.addAll(matchChunk(client, table, schema, chunk, probe, taken, newestSnapshot, still,
+                            e.getKey()));
                     chunk.clear();
                     probe.reset();
                 }
             }
             if (!chunk.isEmpty()) {
-                found.addAll(matchChunk(client, table, schema, chunk, probe, taken, still, e.getKey()));
+                found.addAll(matchChunk(client, table, schema, chunk, probe, taken, newestSnapshot, still, e.getKey()));
             }
             tombstones.put(e.getKey(), found);
         }
         waiting.put(schema.sourceId(), still);
         return tombstones;
+    }
+
+    /** The version of the newest snapshot whose rows the table holds (0 if none). */
+    private static long newestSnapshot(Client client, String table) {
+        String version = quoteIdent(ClickHouseTableDdl.VERSION);
+        return ClickHouseConnections.queryAll(client, "SELECT max(" + version + ") FROM " + table + " WHERE " + version
+                + " < " + Long.toUnsignedString(ChangeVersions.CHANGE_BIT)).get(0).getBigInteger(1).longValue();
     }
 
     /** Versions of the deletes whose tombstone is already there: applied before a restore replayed them. */
@@ -140,13 +158,19 @@ final class ClickHouseKeylessDeletes {
     }
 
     /**
-     * Matches one chunk ({@code probe} holds its rows); unmatched deletes go to {@code still}, rows
-     * taken by earlier chunks (their tombstones not written yet) stay taken. Candidates per content
-     * are the lowest-versioned live rows, as many as deletes share the content: a delete may take any
-     * row older than itself, and the older a row the more deletes it suits.
+     * Matches one chunk ({@code probe} holds its rows, in version order); rows taken by earlier chunks
+     * (their tombstones not written yet) stay taken. A delete may take a row the stream wrote before
+     * it (a lower version), or a row of a snapshot taken before its transaction committed; a snapshot
+     * taken after it already lacks the row. Lowest versions go first: a row old enough for one
+     * delete is old enough for every later one.
+     *
+     * <p>A delete finding no row waits, unless the table already holds rows of a snapshot taken after
+     * its commit: then no older snapshot's rows are still to come (a restored initial load, or a
+     * resync copy, reads only under its newer snapshot), so the row it names is not coming either.
      */
     private static List<ChangeRecord> matchChunk(Client client, String table, TableSchema schema,
-            List<ChangeRecord> deletes, RowBinaryBuffer probe, Set<String> taken, List<Waiting> still, String target) {
+            List<ChangeRecord> deletes, RowBinaryBuffer probe, Set<String> taken, long newestSnapshot,
+            List<Waiting> still, String target) {
         QuerySettings settings = new QuerySettings().serverSetting("max_query_size",
                 Integer.toString(4 * probe.size() + (1 << 20)));
         ClickHouseTypes.insertSettings(schema).forEach(settings::serverSetting);
@@ -164,30 +188,49 @@ final class ClickHouseKeylessDeletes {
         perHash.keySet().forEach(h -> in.add(quoteLiteral(h)));
         String key = quoteIdent(schema.key().get(0));
         String version = quoteIdent(ClickHouseTableDdl.VERSION);
-        Map<String, ArrayDeque<GenericRecord>> candidates = new HashMap<>();
+        // per content, the oldest candidates among snapshot rows and among streamed rows
+        Map<String, ArrayDeque<Candidate>> snapshotRows = new HashMap<>();
+        Map<String, ArrayDeque<Candidate>> streamedRows = new HashMap<>();
         for (GenericRecord r : ClickHouseConnections.queryAll(client, "SELECT h, " + key + ", " + version + " FROM (SELECT hex("
-                + content + ") AS h, " + key + ", " + version + " FROM " + table + " FINAL WHERE "
+                + content + ") AS h, " + key + ", " + version + ", " + version + " >= "
+                + Long.toUnsignedString(ChangeVersions.CHANGE_BIT) + " AS streamed FROM " + table + " FINAL WHERE "
                 + quoteIdent(ClickHouseTableDdl.IS_DELETED) + " = 0) WHERE h IN " + in + " ORDER BY " + version
-                + " LIMIT " + (most + taken.size()) + " BY h")) {
-            if (!taken.contains(r.getString(2))) {
-                candidates.computeIfAbsent(r.getString(1), h -> new ArrayDeque<>()).add(r);
+                + " LIMIT " + (most + taken.size()) + " BY h, streamed")) {
+            Candidate c = new Candidate(r.getString(2), r.getBigInteger(3).longValue());
+            if (!taken.contains(c.key())) {
+                (ChangeVersions.isChange(c.version()) ? streamedRows : snapshotRows)
+                        .computeIfAbsent(r.getString(1), h -> new ArrayDeque<>()).add(c);
             }
         }
         List<ChangeRecord> tombstones = new ArrayList<>();
         int keyAt = schema.indexOf(schema.key().get(0));
+        int gone = 0;
         for (int i = 0; i < deletes.size(); i++) {
             ChangeRecord d = deletes.get(i);
-            ArrayDeque<GenericRecord> rows = candidates.getOrDefault(hashes.get(i), new ArrayDeque<>());
-            GenericRecord row = rows.peekFirst();
-            if (row == null || Long.compareUnsigned(row.getBigInteger(3).longValue(), d.version()) >= 0) {
-                still.add(new Waiting(target, d));
+            long commit = d.commitPosition();
+            ArrayDeque<Candidate> fromSnapshot = snapshotRows.getOrDefault(hashes.get(i), new ArrayDeque<>());
+            ArrayDeque<Candidate> fromStream = streamedRows.getOrDefault(hashes.get(i), new ArrayDeque<>());
+            ArrayDeque<Candidate> from = !fromSnapshot.isEmpty() && (commit == 0 || fromSnapshot.peekFirst().version() < commit)
+                    ? fromSnapshot
+                    : !fromStream.isEmpty() && Long.compareUnsigned(fromStream.peekFirst().version(), d.version()) < 0
+                            ? fromStream : null;
+            if (from == null) {
+                if (commit != 0 && newestSnapshot >= commit) {
+                    gone++;
+                } else {
+                    still.add(new Waiting(target, d));
+                }
                 continue;
             }
-            rows.removeFirst();
-            taken.add(row.getString(2));
+            Candidate row = from.removeFirst();
+            taken.add(row.key());
             Object[] values = d.values().clone();
-            values[keyAt] = row.getString(2);
+            values[keyAt] = row.key();
             tombstones.add(ChangeRecord.change(d.table(), ChangeRecord.Kind.DELETE, d.version(), d.sourceMillis(), values));
+        }
+        if (gone > 0) {
+            LOG.info("{}: {} deletes find no row from before them while a later snapshot's rows are there:"
+                    + " their rows were gone when that snapshot was read", target, gone);
         }
         return tombstones;
     }

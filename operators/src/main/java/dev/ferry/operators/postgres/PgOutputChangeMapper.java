@@ -68,6 +68,8 @@ final class PgOutputChangeMapper {
     /** The WAL position of the last insert and how many rows were logged there before it. */
     private long lastInsertLsn = -1;
     private int rowsAtLsn;
+    /** Where the transaction being mapped commits. */
+    private long commitLsn;
 
     PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables) {
         this.connections = connections;
@@ -114,8 +116,17 @@ final class PgOutputChangeMapper {
         relations.put(r.oid(), new Binding(table, index, absent.stream().mapToInt(Integer::intValue).toArray()));
     }
 
-    /** A transaction starts: its rows are counted from the start again when it is sent again. */
-    void begin() {
+    /** The table's schema as the stream follows it. */
+    TableSchema schema(String table) {
+        return schemas.get(table);
+    }
+
+    /**
+     * A transaction that commits at {@code commitLsn} starts: its rows are counted from the start
+     * again when it is sent again.
+     */
+    void begin(long commitLsn) {
+        this.commitLsn = commitLsn;
         lastInsertLsn = -1;
         rowsAtLsn = 0;
     }
@@ -155,7 +166,7 @@ final class PgOutputChangeMapper {
             Object[] old = values(b, m.old(), null, "update");
             if (keyless || !sameKey(b.table(), old, row)) {
                 nameByPosition(b, row, version);
-                out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, old));
+                out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, commitLsn, old));
                 out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
                 return;
             }
@@ -169,7 +180,7 @@ final class PgOutputChangeMapper {
             if (keyless(b) && m.oldKind() != 'O') {
                 throw refusal(b, "a DELETE");
             }
-            out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis,
+            out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, commitLsn,
                     values(b, m.old(), null, "delete")));
         }
     }

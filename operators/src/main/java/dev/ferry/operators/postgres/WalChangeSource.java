@@ -39,18 +39,29 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
     private final String slot;
     private final String publication;
     private final List<SourceTable> tables;
+    /** Leaf partitions when the job was made: a new stream accounts for these (the initial load reads them). */
+    private final List<Long> leaves;
 
-    private WalChangeSource(PostgresConnections connections, String slot, String publication, List<SourceTable> tables) {
+    private WalChangeSource(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
+            List<Long> leaves) {
         this.connections = connections;
         this.slot = slot;
         this.publication = publication;
         this.tables = new ArrayList<>(tables);
+        this.leaves = new ArrayList<>(leaves);
     }
 
     public static Source<ChangeRecord, ?, ?> create(PipeSpec spec, List<SourceTable> tables) {
         PostgresConnections connections = new PostgresConnections(spec.name(), spec.source());
+        List<Long> leaves;
+        try {
+            leaves = PostgresPartitionWatch.leaves(connections, tables);
+        } catch (SQLException e) {
+            throw new PipeSetupException("listing the partitions of the pipe's tables on " + connections.describe()
+                    + " failed: " + PipeSetupException.firstLine(e), e);
+        }
         WalChangeSource source = new WalChangeSource(connections, spec.replicationSlotName(), spec.publicationName(),
-                tables);
+                tables, leaves);
         return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
                 slotExists(connections, spec.replicationSlotName()));
     }
@@ -71,7 +82,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
 
     @Override
     public SplitEnumerator<WalSplit, WalEnumerator.State> createEnumerator(SplitEnumeratorContext<WalSplit> context) {
-        return new WalEnumerator(context, WalEnumerator.State.NEW);
+        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves)));
     }
 
     @Override

@@ -10,9 +10,7 @@ import org.apache.flink.api.connector.source.SplitEnumeratorContext;
  */
 final class WalEnumerator implements SplitEnumerator<WalSplit, WalEnumerator.State> {
     /** The split not yet handed out, or null once it is. */
-    record State(WalSplit unassigned) {
-        static final State NEW = new State(new WalSplit(0));
-    }
+    record State(WalSplit unassigned) {}
 
     private final SplitEnumeratorContext<WalSplit> context;
     private WalSplit unassigned;

@@ -74,6 +74,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
 
     private WalSplit split;
     private PgOutputChangeMapper mapper;
+    private PostgresPartitionWatch partitions;
     private Connection conn;
     private PGReplicationStream stream;
     private long confirmed;
@@ -127,6 +128,9 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 handle(PgOutputDecoder.decode(message), stream.getLastReceiveLSN().asLong(), out, batch);
             }
             mapper.completeRows();
+            if (!inTransaction && partitions.step(out)) {
+                batch.add(WalSplit.ID, WalEvent.leavesKnown(partitions.known()));
+            }
             reconnectDelay = 0;
         } catch (SQLException e) {
             close();
@@ -152,7 +156,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         if (message instanceof Begin b) {
             inTransaction = true;
             commitLsn = b.finalLsn();
-            mapper.begin();
+            mapper.begin(b.finalLsn());
             commitMillis = (b.commitMicros() + MICROS_2000_TO_1970) / 1000;
         } else if (message instanceof Commit c) {
             inTransaction = false;
@@ -231,6 +235,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         split = change.splits().get(0);
         handedOn = split.restartLsn();
         mapper = new PgOutputChangeMapper(connections, tables);
+        partitions = new PostgresPartitionWatch(connections, tables, split.leaves(), mapper::schema);
     }
 
     @Override
@@ -242,6 +247,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     public void close() {
         if (mapper != null) {
             mapper.close();
+            partitions.close();
         }
         try {
             if (stream != null) {

@@ -21,9 +21,11 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
     /** The split's state while it is read. */
     static final class Position {
         private long restartLsn;
+        private List<Long> leaves;
 
         Position(WalSplit split) {
             this.restartLsn = split.restartLsn();
+            this.leaves = split.leaves();
         }
     }
 
@@ -42,6 +44,8 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
                 (event, output, position) -> {
                     if (event.record() != null) {
                         output.collect(event.record());
+                    } else if (event.leaves() != null) {
+                        position.leaves = event.leaves();
                     } else {
                         position.restartLsn = event.restartLsn();
                     }
@@ -79,6 +83,6 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
 
     @Override
     protected WalSplit toSplitType(String splitId, Position position) {
-        return new WalSplit(position.restartLsn);
+        return new WalSplit(position.restartLsn, position.leaves);
     }
 }

@@ -28,14 +28,17 @@ public final class ChangeRecord {
     private final Kind kind;
     private final long version;
     private final long sourceMillis;
+    private final long commitPosition;
     private final Object[] values;
     private final Marker marker;
 
-    private ChangeRecord(String table, Kind kind, long version, long sourceMillis, Object[] values, Marker marker) {
+    private ChangeRecord(String table, Kind kind, long version, long sourceMillis, long commitPosition, Object[] values,
+            Marker marker) {
         this.table = Objects.requireNonNull(table, "table");
         this.kind = kind;
         this.version = version;
         this.sourceMillis = sourceMillis;
+        this.commitPosition = commitPosition;
         this.values = values;
         this.marker = marker;
     }
@@ -47,14 +50,21 @@ public final class ChangeRecord {
 
     /** A row change committed at the source at {@code sourceMillis} (epoch ms; 0 if unknown). */
     public static ChangeRecord change(String table, Kind kind, long version, long sourceMillis, Object[] values) {
+        return change(table, kind, version, sourceMillis, 0L, values);
+    }
+
+    /** A change whose transaction committed at {@code commitPosition} in the source's log (0 if unknown). */
+    public static ChangeRecord change(String table, Kind kind, long version, long sourceMillis, long commitPosition,
+            Object[] values) {
         if (kind == Kind.MARKER) {
             throw new IllegalArgumentException("use ChangeRecord.marker for markers");
         }
-        return new ChangeRecord(table, kind, version, sourceMillis, Objects.requireNonNull(values, "values"), null);
+        return new ChangeRecord(table, kind, version, sourceMillis, commitPosition,
+                Objects.requireNonNull(values, "values"), null);
     }
 
     public static ChangeRecord marker(String table, Marker marker) {
-        return new ChangeRecord(table, Kind.MARKER, 0L, 0L, null, Objects.requireNonNull(marker, "marker"));
+        return new ChangeRecord(table, Kind.MARKER, 0L, 0L, 0L, null, Objects.requireNonNull(marker, "marker"));
     }
 
     public String table() {
@@ -72,6 +82,14 @@ public final class ChangeRecord {
     /** When the change was committed at the source (epoch ms), for replication lag; 0 if unknown. */
     public long sourceMillis() {
         return sourceMillis;
+    }
+
+    /**
+     * Where the change's transaction committed in the source's log (Postgres LSN; 0 if unknown): a
+     * snapshot taken at or after it shows the change, one taken before does not.
+     */
+    public long commitPosition() {
+        return commitPosition;
     }
 
     /** The row's values; null for markers. Not copied: do not modify. */
@@ -94,6 +112,7 @@ public final class ChangeRecord {
                 && kind == r.kind
                 && version == r.version
                 && sourceMillis == r.sourceMillis
+                && commitPosition == r.commitPosition
                 && Arrays.deepEquals(values, r.values)
                 && Objects.equals(marker, r.marker);
     }

@@ -40,7 +40,8 @@ public final class ChangeRecordSerializer extends TypeSerializer<ChangeRecord> {
         for (int i = 0; i < values.length; i++) {
             copy[i] = ValueCodec.copy(values[i]);
         }
-        return ChangeRecord.change(from.table(), from.kind(), from.version(), from.sourceMillis(), copy);
+        return ChangeRecord.change(from.table(), from.kind(), from.version(), from.sourceMillis(), from.commitPosition(),
+                copy);
     }
 
     @Override
@@ -63,6 +64,7 @@ public final class ChangeRecordSerializer extends TypeSerializer<ChangeRecord> {
         }
         out.writeLong(record.version());
         out.writeLong(record.sourceMillis());
+        out.writeLong(record.commitPosition());
         Object[] values = record.values();
         out.writeInt(values.length);
         for (Object v : values) {
@@ -79,11 +81,12 @@ public final class ChangeRecordSerializer extends TypeSerializer<ChangeRecord> {
         }
         long version = in.readLong();
         long sourceMillis = in.readLong();
+        long commitPosition = in.readLong();
         Object[] values = new Object[in.readInt()];
         for (int i = 0; i < values.length; i++) {
             values[i] = ValueCodec.read(in);
         }
-        return ChangeRecord.change(table, kind, version, sourceMillis, values);
+        return ChangeRecord.change(table, kind, version, sourceMillis, commitPosition, values);
     }
 
     @Override
