@@ -63,10 +63,10 @@ public final class PipeGraph {
     /** Adds the initial load: {@code readers} parallel readers, each chained to its writer. */
     public void addLoad(Source<ChangeRecord, ?, ?> source, int readers, String name, String uid) {
         slots = readers;
-        add(env.fromSource(source, WatermarkStrategy.noWatermarks(), name + " " + run.generation())
+        add(env.fromSource(source, WatermarkStrategy.noWatermarks(), named(name + " " + run.generation()))
                 .setParallelism(readers)
                 .uid(uid + "-" + run.generation())
-                .transform("clickhouse (initial load)", RecordTypeInfo.DURABLE_PROGRESS,
+                .transform(named("clickhouse (initial load)"), RecordTypeInfo.DURABLE_PROGRESS,
                         new ClickHouseWriter(spec, loadTargets(), Map.of()))
                 .setParallelism(readers)
                 .uid("clickhouse-snapshot-" + run.generation()));
@@ -77,10 +77,10 @@ public final class PipeGraph {
         Map<String, List<String>> copies = new HashMap<>();
         tables.stream().filter(t -> run.resyncTables().contains(t.sourceId()))
                 .forEach(t -> copies.put(t.sourceId(), List.of(ClickHouseResync.copyOf(t.target()))));
-        add(env.fromSource(source, WatermarkStrategy.noWatermarks(), name)
+        add(env.fromSource(source, WatermarkStrategy.noWatermarks(), named(name))
                 .setParallelism(1)
                 .uid(uid)
-                .transform("clickhouse (changes)", RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, tables, copies))
+                .transform(named("clickhouse (changes)"), RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, tables, copies))
                 .setParallelism(1)
                 .uid("clickhouse-changes"));
     }
@@ -99,13 +99,18 @@ public final class PipeGraph {
                 tables.stream().map(TableSchema::sourceId).toList(), targets, run,
                 snapshotOnly ? PipeState.COMPLETED : PipeState.RUNNING);
         progress.global()
-                .transform("lifecycle", Types.VOID, lifecycle)
+                .transform(named("lifecycle"), Types.VOID, lifecycle)
                 .setParallelism(1)
                 .uid("lifecycle")
                 .sinkTo(new DiscardingSink<>())
                 .setParallelism(1)
-                .name("end");
+                .name(named("end"));
         return slots;
+    }
+
+    /** Operators carry the pipe's name, so each pipe's job reads as its own in Flink's UI and metrics. */
+    private String named(String operator) {
+        return spec.name() + ": " + operator;
     }
 
     private void add(DataStream<DurableProgress> stream) {
