@@ -139,7 +139,7 @@ public final class ClickHouseTableDdl {
     public record Reconciliation(List<String> statements, java.util.Set<String> nullableThere, List<String> problems) {}
 
     public static Reconciliation reconcile(ClickHouseDestinationLayout layout, TableSchema schema,
-            java.util.Map<String, ExistingColumn> existing) {
+            java.util.Map<String, ExistingColumn> existing, boolean dropDropped) {
         List<String> tables = new ArrayList<>(List.of(schema.target()));
         if (layout.distributed()) {
             tables.add(ClickHouseDestinationLayout.distributedName(schema.target()));
@@ -149,6 +149,12 @@ public final class ClickHouseTableDdl {
         List<String> problems = new ArrayList<>();
         for (ColumnSchema c : schema.columns()) {
             ExistingColumn there = existing.get(c.name());
+            if (c.dropped()) {
+                if (dropDropped && there != null) {
+                    alters.add(" DROP COLUMN IF EXISTS " + quoteIdent(c.name()));
+                }
+                continue; // kept: it holds the values it had, later rows NULL or its default
+            }
             if (there == null && c.position() > 0) {
                 String before = renamedFrom(schema, existing, c.position());
                 if (before != null && schema.key().contains(c.name())) {
@@ -163,12 +169,10 @@ public final class ClickHouseTableDdl {
             }
             String want = ClickHouseTypes.of(c);
             if (there == null) {
-                if (!c.dropped()) {
-                    // Rows already there read what they read at the source: the column's fast default.
-                    alters.add(" ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + want
-                            + (c.missing() == null ? "" : " DEFAULT " + ClickHouseLiterals.of(c.missing(), c.type()))
-                            + positionComment(c));
-                }
+                // Rows already there read what they read at the source: the column's fast default.
+                alters.add(" ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + want
+                        + (c.missing() == null ? "" : " DEFAULT " + ClickHouseLiterals.of(c.missing(), c.type()))
+                        + positionComment(c));
                 continue;
             }
             if (there.position() == 0 && c.position() > 0) {
@@ -176,7 +180,7 @@ public final class ClickHouseTableDdl {
             }
             String have = there.type();
             String asNullable = ClickHouseTypes.of(c.type(), c.type().kind() != dev.ferry.state.schema.ColumnType.Kind.ARRAY);
-            if (sameType(have, want) || c.dropped() || (c.type().isJsonObject() && have.startsWith("JSON"))) {
+            if (sameType(have, want) || (c.type().isJsonObject() && have.startsWith("JSON"))) {
                 continue;
             }
             if (sameType(have, asNullable)) {
@@ -187,6 +191,16 @@ public final class ClickHouseTableDdl {
                 problems.add("column " + c.name() + " of " + schema.target() + " is " + have + " in ClickHouse, but "
                         + schema.sourceId() + " now has it as " + c.sourceType() + " (" + want + "), which cannot be"
                         + " changed in place with every value kept exact: resync " + schema.sourceId());
+            }
+        }
+        if (dropDropped) {
+            // Dropped while the pipe was stopped: the schema no longer names it, its comment says what it was.
+            for (java.util.Map.Entry<String, ExistingColumn> e : existing.entrySet()) {
+                int position = e.getValue().position();
+                if (position > 0 && schema.indexOf(e.getKey()) < 0
+                        && schema.columns().stream().noneMatch(c -> c.position() == position)) {
+                    alters.add(" DROP COLUMN IF EXISTS " + quoteIdent(e.getKey()));
+                }
             }
         }
         List<String> statements = new ArrayList<>();
@@ -231,7 +245,7 @@ public final class ClickHouseTableDdl {
     public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
         java.util.Map<String, ExistingColumn> existing = new java.util.HashMap<>();
         before.columns().forEach(c -> existing.put(c.name(), new ExistingColumn(ClickHouseTypes.of(c), c.position())));
-        return reconcile(layout, schema, existing).statements();
+        return reconcile(layout, schema, existing, false).statements();
     }
 
     private static boolean sameType(String a, String b) {

@@ -68,6 +68,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private final Map<String, List<String>> copies;
     private final int batchRows;
     private final long syncIntervalMillis;
+    /** dropped_columns: drop. */
+    private final boolean dropDropped;
 
     private transient Client client;
     private transient ClickHouseDestinationLayout layout;
@@ -93,6 +95,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         this.copies = new java.util.HashMap<>(copies);
         this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
         this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
+        this.dropDropped = spec.setting(PipeSettings.DROPPED_COLUMNS) == PipeSettings.DroppedColumns.DROP;
         // Chained to its source: rows pass by reference, never serialized (operators default to HEAD).
         setChainingStrategy(ChainingStrategy.ALWAYS);
     }
@@ -128,7 +131,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
             metrics.put(t.sourceId(), m);
             List<String> tableCopies = copies.getOrDefault(t.sourceId(), List.of());
-            buffers.put(t.sourceId(), new TableBuffer(reconcile(t, tableCopies), tableCopies, m::adjusted));
+            buffers.put(t.sourceId(), new TableBuffer(reconcile(t, tableCopies), tableCopies, m::adjusted, dropDropped));
         }
         progress = new DurableProgress.Builder();
         scheduleSyncTimer();
@@ -197,7 +200,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             write(buffer);
         }
         buffers.put(schema.sourceId(), new TableBuffer(reconcile(schema, buffer.copies()), buffer.copies(),
-                metrics.get(schema.sourceId())::adjusted));
+                metrics.get(schema.sourceId())::adjusted, dropDropped));
     }
 
     /**
@@ -250,7 +253,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             if (existing.isEmpty()) {
                 continue; // a resync copy already swapped in and dropped
             }
-            ClickHouseTableDdl.Reconciliation r = ClickHouseTableDdl.reconcile(layout, schema.withTarget(target), existing);
+            ClickHouseTableDdl.Reconciliation r = ClickHouseTableDdl.reconcile(layout, schema.withTarget(target), existing,
+                    dropDropped);
             if (!r.problems().isEmpty()) {
                 if (target.equals(schema.target()) && !tableCopies.isEmpty()) {
                     // Being resynced: the copy replaces this table, which is not written until then.
@@ -354,7 +358,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             if (e.getValue().isEmpty()) {
                 continue;
             }
-            TableBuffer tombstones = new TableBuffer(buffer.schema(), List.of(), metrics.get(table)::adjusted);
+            TableBuffer tombstones = new TableBuffer(buffer.schema(), List.of(), metrics.get(table)::adjusted, dropDropped);
             e.getValue().forEach(d -> tombstones.add(d, 0L));
             insert(tombstones, e.getKey());
             if (!reported) {

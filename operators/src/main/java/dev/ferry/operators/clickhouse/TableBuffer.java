@@ -2,6 +2,7 @@ package dev.ferry.operators.clickhouse;
 
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.DurableProgress;
+import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
 import java.util.List;
 
@@ -11,6 +12,8 @@ import java.util.List;
  */
 final class TableBuffer {
     private final TableSchema schema;
+    /** Positions in a record's values of the columns written, when not all are (dropped ones left out). */
+    private final int[] written;
     private final List<String> copies;
     private final List<String> columns;
     private final RowBinaryEncoder encoder;
@@ -23,15 +26,27 @@ final class TableBuffer {
     private long lowestSnapshotVersion = Long.MAX_VALUE;
     private long newestSourceMillis;
 
-    TableBuffer(TableSchema schema, List<String> copies, RowBinaryEncoder.Adjustments adjustments) {
+    /**
+     * @param omitDropped whether columns dropped at the source are left out (dropped in ClickHouse too)
+     */
+    TableBuffer(TableSchema schema, List<String> copies, RowBinaryEncoder.Adjustments adjustments,
+            boolean omitDropped) {
         this.schema = schema;
         this.copies = new java.util.ArrayList<>(copies);
-        this.columns = ClickHouseTableDdl.insertColumns(schema);
-        this.encoder = new RowBinaryEncoder(schema, adjustments);
+        TableSchema encoded = schema;
+        int[] kept = null;
+        if (omitDropped && schema.columns().stream().anyMatch(ColumnSchema::dropped)) {
+            kept = java.util.stream.IntStream.range(0, schema.columns().size())
+                    .filter(i -> !schema.columns().get(i).dropped()).toArray();
+            encoded = schema.withColumns(schema.columns().stream().filter(c -> !c.dropped()).toList());
+        }
+        this.written = kept;
+        this.columns = ClickHouseTableDdl.insertColumns(encoded);
+        this.encoder = new RowBinaryEncoder(encoded, adjustments);
     }
 
     void add(ChangeRecord record, long nowMillis) {
-        encoder.encode(record, rows);
+        encoder.encode(written == null ? record : project(record), rows);
         if (count++ == 0) {
             firstRowAtMillis = nowMillis;
         }
@@ -42,6 +57,15 @@ final class TableBuffer {
             maxVersion = record.version();
         }
         newestSourceMillis = Math.max(newestSourceMillis, record.sourceMillis());
+    }
+
+    private ChangeRecord project(ChangeRecord record) {
+        Object[] values = new Object[written.length];
+        for (int i = 0; i < written.length; i++) {
+            values[i] = record.values()[written[i]];
+        }
+        return ChangeRecord.change(record.table(), record.kind(), record.version(), record.sourceMillis(),
+                record.commitPosition(), values);
     }
 
     /** Accounts the buffered rows as written. */

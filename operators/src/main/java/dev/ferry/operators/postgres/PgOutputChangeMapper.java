@@ -94,7 +94,8 @@ final class PgOutputChangeMapper {
         if (known.key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
             fields.add(PostgresCatalog.CTID_COLUMN); // Ferry's own column, never logged
         }
-        TableSchema followed = follow(table, known, fields);
+        Map<String, String> aliases = new HashMap<>();
+        TableSchema followed = follow(table, known, fields, aliases);
         if (followed != known) {
             schemas.put(table, followed);
             LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
@@ -104,12 +105,13 @@ final class PgOutputChangeMapper {
         TableSchema schema = schemas.get(table);
         int[] index = new int[names.size()];
         for (int i = 0; i < index.length; i++) {
-            index[i] = schema.indexOf(names.get(i));
+            index[i] = schema.indexOf(aliases.getOrDefault(names.get(i), names.get(i)));
         }
         List<Integer> absent = new ArrayList<>();
         for (int at = 0; at < schema.columns().size(); at++) {
             ColumnSchema c = schema.columns().get(at);
-            if (!names.contains(c.name()) && !c.dropped() && !c.name().equals(PostgresCatalog.CTID_COLUMN)) {
+            if (!names.contains(c.name()) && !aliases.containsValue(c.name()) && !c.dropped()
+                    && !c.name().equals(PostgresCatalog.CTID_COLUMN)) {
                 absent.add(at);
             }
         }
@@ -285,6 +287,34 @@ final class PgOutputChangeMapper {
         return true;
     }
 
+    /**
+     * Rows logged between two renames of a column carry a name neither the known schema nor today's
+     * catalog has. Such fields are matched, in the order Postgres logs columns (by attnum), to the
+     * known columns missing from the rows whose attnum the catalog still has under another name;
+     * when the counts differ (a column also added and dropped in between) nothing is matched.
+     */
+    private static Map<String, String> passingNames(TableSchema known, TableSchema current, Set<String> fields) {
+        List<String> unknown = fields.stream().filter(f -> known.indexOf(f) < 0 && current.indexOf(f) < 0).toList();
+        if (unknown.isEmpty()) {
+            return Map.of();
+        }
+        List<ColumnSchema> missing = known.columns().stream()
+                .filter(c -> !c.dropped() && !fields.contains(c.name()) && current.indexOf(c.name()) < 0)
+                .filter(c -> {
+                    ColumnSchema now = byPosition(current, c);
+                    return now != null && !fields.contains(now.name());
+                })
+                .sorted(java.util.Comparator.comparingInt(ColumnSchema::position))
+                .toList();
+        Map<String, String> aliases = new HashMap<>();
+        if (missing.size() == unknown.size()) {
+            for (int i = 0; i < missing.size(); i++) {
+                aliases.put(unknown.get(i), missing.get(i).name());
+            }
+        }
+        return aliases;
+    }
+
     /** The column of {@code current} with {@code column}'s source position (attnum), if it has one. */
     private static ColumnSchema byPosition(TableSchema current, ColumnSchema column) {
         if (column.position() <= 0) {
@@ -293,8 +323,13 @@ final class PgOutputChangeMapper {
         return current.columns().stream().filter(c -> c.position() == column.position()).findFirst().orElse(null);
     }
 
-    /** The schema rows logged with {@code fields} follow: {@code known} itself when nothing changed. */
-    private TableSchema follow(String table, TableSchema known, Set<String> fields) throws SQLException {
+    /**
+     * The schema rows logged with {@code fields} follow: {@code known} itself when nothing changed.
+     * {@code aliases} receives the fields that are known columns under a name they had only for a
+     * while (renamed, and renamed again or back, since).
+     */
+    private TableSchema follow(String table, TableSchema known, Set<String> fields, Map<String, String> aliases)
+            throws SQLException {
         TableSchema current;
         try (Connection conn = connections.open("schema")) {
             current = PostgresCatalog.read(conn, specs.get(table), true).schema();
@@ -302,7 +337,12 @@ final class PgOutputChangeMapper {
         List<ColumnSchema> merged = new ArrayList<>();
         Set<String> renamed = new java.util.HashSet<>();
         boolean changed = false;
+        aliases.putAll(passingNames(known, current, fields));
         for (ColumnSchema c : known.columns()) {
+            if (aliases.containsValue(c.name())) {
+                merged.add(c); // logged under a name it has no more: still the same column, values kept
+                continue;
+            }
             int now = current.indexOf(c.name());
             ColumnSchema renamedTo = now >= 0 || fields.contains(c.name()) || c.dropped() ? null : byPosition(current, c);
             if (renamedTo != null && fields.contains(renamedTo.name())) {
@@ -332,7 +372,7 @@ final class PgOutputChangeMapper {
             } else if (known.key().contains(c.name()) && !fields.contains(c.name())) {
                 throw new SuppressRestartsException(new IllegalStateException("key column " + c.name() + " of " + table
                         + " was dropped: resync " + table));
-            } else if (!c.dropped() && !fields.contains(c.name()) && now < 0) {
+            } else if (!c.dropped() && !fields.contains(c.name()) && now < 0 && byPosition(current, c) == null) {
                 merged.add(c.asDropped());
                 changed = true;
             } else {
@@ -341,7 +381,7 @@ final class PgOutputChangeMapper {
             }
         }
         for (String f : fields) {
-            if (known.indexOf(f) < 0 && !renamed.contains(f)) {
+            if (known.indexOf(f) < 0 && !renamed.contains(f) && !aliases.containsKey(f)) {
                 int i = current.indexOf(f);
                 if (i < 0) {
                     // Logged before a DROP COLUMN that came while the pipe was stopped: the destination never had

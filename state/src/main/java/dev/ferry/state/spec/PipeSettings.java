@@ -27,6 +27,14 @@ public final class PipeSettings {
         COUNT_WINDOW
     }
 
+    /** What a column dropped at the source becomes in ClickHouse. */
+    public enum DroppedColumns {
+        /** Stays, with the values it had; rows written later hold NULL or its default there. */
+        KEEP,
+        /** Is dropped from the ClickHouse table too. */
+        DROP
+    }
+
     public static final PipeOption<ReplicationMode> REPLICATION_MODE = PipeOption.enumOption(
             "replication_mode", ReplicationMode.CDC, ReplicationMode.class,
             "cdc (initial load + CDC), snapshot (initial load only) or cdc_only.");
@@ -49,6 +57,10 @@ public final class PipeSettings {
                     "pull_batch_size", 100_000, 1, 10_000_000,
                     "Rows of one table buffered before they are written to ClickHouse.")
             .editableWhilePaused();
+    public static final PipeOption<DroppedColumns> DROPPED_COLUMNS = PipeOption.enumOption(
+                    "dropped_columns", DroppedColumns.KEEP, DroppedColumns.class,
+                    "keep (a column dropped at the source stays in ClickHouse with its values) or drop.")
+            .editableWhilePaused();
     public static final PipeOption<String> PUBLICATION_NAME = PipeOption.patternOption(
             "publication_name", null, "[a-z_][a-z0-9_]{0,62}", "a lower-case Postgres identifier",
             "Postgres publication; default ferry_<pipe name>.");
@@ -69,6 +81,7 @@ public final class PipeSettings {
             SNAPSHOT_PARTITIONING,
             SYNC_INTERVAL_SECONDS,
             PULL_BATCH_SIZE,
+            DROPPED_COLUMNS,
             PUBLICATION_NAME,
             REPLICATION_SLOT_NAME);
 }
