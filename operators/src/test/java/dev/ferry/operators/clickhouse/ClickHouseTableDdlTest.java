@@ -45,4 +45,29 @@ class ClickHouseTableDdlTest {
         assertThatThrownBy(() -> ClickHouseTableDdl.createTable("d", t))
                 .hasMessageContaining("public.x has a column named _version, which Ferry reserves");
     }
+
+    /**
+     * dropped_columns: drop removes a column the stream saw dropped, and one dropped while the pipe was
+     * stopped (the schema lacks it; its comment names a position no column has); keep leaves both.
+     */
+    @Test
+    void droppedColumnsAreDroppedOnlyWhenAsked() {
+        TableSchema t = new TableSchema("public.t", "t", List.of(
+                new ColumnSchema("id", ColumnType.of(Kind.INT32), false, "int4").withPosition(1),
+                new ColumnSchema("gone", ColumnType.of(Kind.INT32), true, "int4").withPosition(2).asDropped(),
+                new ColumnSchema("b", ColumnType.of(Kind.STRING), true, "text").withPosition(4)), List.of("id"));
+        var existing = new java.util.HashMap<String, ClickHouseTableDdl.ExistingColumn>();
+        existing.put("id", new ClickHouseTableDdl.ExistingColumn("Int32", 1));
+        existing.put("gone", new ClickHouseTableDdl.ExistingColumn("Nullable(Int32)", 2));
+        existing.put("while_stopped", new ClickHouseTableDdl.ExistingColumn("Nullable(Int32)", 3));
+        existing.put("b_before_rename", new ClickHouseTableDdl.ExistingColumn("Nullable(String)", 4));
+        existing.put("by_hand", new ClickHouseTableDdl.ExistingColumn("String", 0));
+        var layout = ClickHouseDestinationLayout.ofDatabase("d", "Atomic");
+        assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, true).statements()).containsExactlyInAnyOrder(
+                "ALTER TABLE `d`.`t` DROP COLUMN IF EXISTS `gone`",
+                "ALTER TABLE `d`.`t` DROP COLUMN IF EXISTS `while_stopped`",
+                "ALTER TABLE `d`.`t` RENAME COLUMN `b_before_rename` TO `b`");
+        assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, false).statements()).containsExactly(
+                "ALTER TABLE `d`.`t` RENAME COLUMN `b_before_rename` TO `b`");
+    }
 }
