@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pipe's publication (exactly its tables) and logical replication slot (pgoutput), and the
@@ -21,6 +23,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * replication connection so the initial load reads at exactly the slot's consistent point.
  */
 public final class SlotManager {
+    private static final Logger LOG = LoggerFactory.getLogger(SlotManager.class);
     private static final String SLOT_SQL = """
             SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text, restart_lsn::text, wal_status,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,
@@ -131,10 +134,55 @@ public final class SlotManager {
             }
             if (!current.equals(wanted)) {
                 st.execute("ALTER PUBLICATION " + PostgresSql.quoteIdent(publication) + " SET TABLE " + tableList);
+                if (!current.containsAll(wanted)) {
+                    awaitOlderTransactions(conn, publication);
+                }
             }
             if (!viaRoot) {
                 st.execute("ALTER PUBLICATION " + PostgresSql.quoteIdent(publication)
                         + " SET (publish_via_partition_root = true)");
+            }
+        }
+    }
+
+    /**
+     * Waits until every transaction that was running when the publication gained tables has ended.
+     * Logical decoding reads a transaction's changes with the catalog as it was when the transaction
+     * began writing, so one that wrote an added table before the ALTER is not published even if it
+     * commits after it; once it has ended, a snapshot exported for the added table's initial load sees
+     * its rows. (Creating a slot waits the same way by itself.)
+     */
+    private static void awaitOlderTransactions(Connection conn, String publication) throws SQLException {
+        long horizon;
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT txid_snapshot_xmax(txid_current_snapshot())")) {
+            rs.next();
+            horizon = rs.getLong(1);
+        }
+        long started = System.currentTimeMillis();
+        long reported = started;
+        try (PreparedStatement ps = conn.prepareStatement("SELECT txid_snapshot_xmin(txid_current_snapshot()) >= ?,"
+                + " (SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL)")) {
+            while (true) {
+                ps.setLong(1, horizon);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return;
+                    }
+                    if (System.currentTimeMillis() - reported >= 10_000) {
+                        reported = System.currentTimeMillis();
+                        LOG.info("publication {} gained tables: waited {} s so far for the transactions that began"
+                                + " before it to end ({} writing now)", publication, (reported - started) / 1000,
+                                rs.getLong(2));
+                    }
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while waiting for transactions older than the publication change");
+                }
             }
         }
     }
