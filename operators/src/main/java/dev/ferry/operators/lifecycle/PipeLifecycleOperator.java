@@ -58,6 +58,9 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     private transient ClickHouseStatusTables status;
     private transient long lastPublished;
     private transient boolean unpublished;
+    /** A resync's load is durable; the copies are swapped in once checkpoint {@code swapAt} completes. */
+    private transient boolean swapReady;
+    private transient long swapAt = -1;
 
     /**
      * @param tables every source table of the pipe
@@ -125,6 +128,17 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         super.snapshotState(context);
         stored.update(List.of(PipeProgressSerializer.INSTANCE.serialize(progress)));
         publishProgress();
+        if (swapReady && swapAt < 0) {
+            swapAt = context.getCheckpointId();
+        }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        if (swapAt >= 0 && checkpointId >= swapAt) {
+            swapIn();
+        }
     }
 
     @Override
@@ -172,17 +186,34 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         return progress.tables().getOrDefault(table, TableProgress.empty(table));
     }
 
+    /**
+     * When the run's load is durable: Snapshot moves on at once. A resync of a pipe that goes on
+     * streaming swaps its copies in only when a checkpoint taken after that completes: a failure
+     * before it restores readers that still write into the copies, which must still be there. (A
+     * snapshot-only pipe's job ends with its load; it swaps at once.)
+     */
     private void advance() {
         PipeState state = progress.state();
         if ((state == PipeState.SNAPSHOT || state == PipeState.RESYNC) && progress.snapshotDone(run.loadTables())) {
             publishProgress();
-            for (String table : run.resyncTables()) {
-                ClickHouseResync.swapIn(client, destination.layout(client), targets.get(table), run.generation());
-                LOG.info("pipe {}: resync copy of {} swapped in", pipe, table);
+            if (run.resyncTables().isEmpty() || afterLoad != PipeState.RUNNING) {
+                swapIn();
+            } else {
+                swapReady = true;
             }
-            transition(afterLoad, (state == PipeState.RESYNC ? "resync" : "initial load") + " of "
-                    + run.loadTables().size() + " tables done");
         }
+    }
+
+    private void swapIn() {
+        PipeState state = progress.state();
+        for (String table : run.resyncTables()) {
+            ClickHouseResync.swapIn(client, destination.layout(client), targets.get(table), run.generation());
+            LOG.info("pipe {}: resync copy of {} swapped in", pipe, table);
+        }
+        swapReady = false;
+        swapAt = -1;
+        transition(afterLoad, (state == PipeState.RESYNC ? "resync" : "initial load") + " of "
+                + run.loadTables().size() + " tables done");
     }
 
     private void transition(PipeState next, String reason) {
