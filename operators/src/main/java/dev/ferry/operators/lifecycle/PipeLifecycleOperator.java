@@ -60,7 +60,7 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     private transient boolean unpublished;
     /** A resync's load is durable; the copies are swapped in once checkpoint {@code swapAt} completes. */
     private transient boolean swapReady;
-    private transient long swapAt = -1;
+    private transient long swapAt;
 
     /**
      * @param tables every source table of the pipe
@@ -81,6 +81,7 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
+        swapAt = -1; // transient: not set by a field initializer in an operator Flink deserialized
         stored = context.getOperatorStateStore()
                 .getListState(new ListStateDescriptor<>("pipe-progress", BytePrimitiveArraySerializer.INSTANCE));
         for (byte[] bytes : stored.get()) {
@@ -136,7 +137,7 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
-        if (swapAt >= 0 && checkpointId >= swapAt) {
+        if (swapReady && swapAt >= 0 && checkpointId >= swapAt) {
             swapIn();
         }
     }
