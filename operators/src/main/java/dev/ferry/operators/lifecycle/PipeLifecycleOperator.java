@@ -138,7 +138,7 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
         if (swapReady && swapAt >= 0 && checkpointId >= swapAt) {
-            swapIn();
+            finishLoad();
         }
     }
 
@@ -198,14 +198,15 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         if ((state == PipeState.SNAPSHOT || state == PipeState.RESYNC) && progress.snapshotDone(run.loadTables())) {
             publishProgress();
             if (run.resyncTables().isEmpty() || afterLoad != PipeState.RUNNING) {
-                swapIn();
+                finishLoad();
             } else {
                 swapReady = true;
             }
         }
     }
 
-    private void swapIn() {
+    /** Swaps the resync copies in (if any) and moves the pipe on. */
+    private void finishLoad() {
         PipeState state = progress.state();
         for (String table : run.resyncTables()) {
             ClickHouseResync.swapIn(client, destination.layout(client), targets.get(table), run.generation());

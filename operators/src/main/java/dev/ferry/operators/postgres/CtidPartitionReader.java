@@ -117,17 +117,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
 
     private void open(CtidPartition partition, SnapshotGrant snapshot) throws SQLException {
         if (conn == null) {
-            conn = source.connections().openForBulkRead("snapshot");
-            try (Statement st = conn.createStatement()) {
-                st.execute(PostgresConnections.TEXT_FORMS);
-                // A restore continues a partition after its last checkpointed ctid, so rows must come in
-                // ctid order: a synchronized scan starts wherever another scan of the table is, a
-                // parallel one interleaves workers.
-                st.execute("SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0");
-            }
-            conn.setAutoCommit(false);
-            conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            conn.setReadOnly(true);
+            conn = source.connections().openTableRead("snapshot");
             try (Statement st = conn.createStatement()) {
                 st.execute("SET TRANSACTION SNAPSHOT " + PostgresSql.quoteLiteral(snapshot.snapshotId()));
             }

@@ -6,6 +6,7 @@ import dev.ferry.state.spec.SourceOptions;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
 import java.util.Properties;
 import org.postgresql.PGProperty;
@@ -67,9 +68,39 @@ public final class PostgresConnections implements Serializable {
         return connect(properties(role, false));
     }
 
-    /** A connection tuned for bulk reads: binary transfer from the first execution. */
+    /**
+     * A connection tuned for bulk reads (binary transfer from the first execution) whose session
+     * prints values in the forms the change stream's also uses ({@link #TEXT_FORMS}).
+     */
     public Connection openForBulkRead(String role) throws SQLException {
-        return connect(properties(role, true));
+        Connection conn = connect(properties(role, true));
+        try (Statement st = conn.createStatement()) {
+            st.execute(TEXT_FORMS);
+        } catch (SQLException | RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+        return conn;
+    }
+
+    /**
+     * A bulk-read connection for copying tables: its reads form one read-only repeatable-read
+     * transaction (one snapshot), and scans return rows in ctid order, which continuing after the
+     * last checkpointed ctid assumes (a synchronized scan starts wherever another scan of the table
+     * is; a parallel one interleaves workers).
+     */
+    public Connection openTableRead(String role) throws SQLException {
+        Connection conn = openForBulkRead(role);
+        try (Statement st = conn.createStatement()) {
+            st.execute("SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0");
+            conn.setAutoCommit(false);
+            conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            conn.setReadOnly(true);
+        } catch (SQLException | RuntimeException e) {
+            conn.close();
+            throw e;
+        }
+        return conn;
     }
 
     /** A walsender connection (replication=database), for slot commands. */

@@ -162,13 +162,7 @@ final class PostgresPartitionWatch {
     }
 
     private void open(Leaf leaf) throws SQLException {
-        conn = connections.openForBulkRead("partition-copy");
-        try (Statement st = conn.createStatement()) {
-            st.execute(PostgresConnections.TEXT_FORMS);
-        }
-        conn.setAutoCommit(false);
-        conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-        conn.setReadOnly(true);
+        conn = connections.openTableRead("partition-copy");
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
             rs.next(); // the snapshot is taken here, with its position
             version = ChangeVersions.snapshot(LogSequenceNumber.valueOf(rs.getString(1)).asLong());

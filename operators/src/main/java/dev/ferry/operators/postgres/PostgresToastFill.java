@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,9 +55,6 @@ final class PostgresToastFill {
         }
         if (conn == null || conn.isClosed()) {
             conn = connections.openForBulkRead("toast-fill");
-            try (Statement st = conn.createStatement()) {
-                st.execute(PostgresConnections.TEXT_FORMS);
-            }
         }
         for (Map.Entry<String, List<Pending>> e : pending.entrySet()) {
             List<Pending> rows = e.getValue();
