@@ -18,11 +18,38 @@ import java.util.UUID;
  */
 public final class ClickHouseResync {
     private static final String SUFFIX = "_resync";
+    private static final String RELOAD_SUFFIX = "_reload";
 
     private ClickHouseResync() {}
 
     public static String copyOf(String target) {
         return target + SUFFIX;
+    }
+
+    /** Where the change stream copies a table again by itself ({@code TableReloading}); apart from a resync's copy. */
+    public static String reloadOf(String target) {
+        return target + RELOAD_SUFFIX;
+    }
+
+    private static final String RELOAD_MARKER = "ferry reload copy ";
+    private static final String OF_SNAPSHOT = " of snapshot ";
+
+    /**
+     * A comment that names one reload of a table, copied under snapshot version {@code version}, for
+     * {@link #swapIn(Client, ClickHouseDestinationLayout, String, String, String)}: it stays the table's
+     * comment after the swap, so rows of an older snapshot can be told apart ({@link #reloadedAt}).
+     */
+    public static String reloadMarker(long version) {
+        return RELOAD_MARKER + UUID.randomUUID() + OF_SNAPSHOT + Long.toUnsignedString(version);
+    }
+
+    /** The snapshot version of the reload whose copy {@code table} is, or 0 when it is none. */
+    public static long reloadedAt(Client client, String database, String table) {
+        String comment = comment(client, database, table);
+        if (comment == null || !comment.startsWith(RELOAD_MARKER) || !comment.contains(OF_SNAPSHOT)) {
+            return 0;
+        }
+        return Long.parseUnsignedLong(comment.substring(comment.indexOf(OF_SNAPSHOT) + OF_SNAPSHOT.length()));
     }
 
     private static String marker(int generation) {
@@ -31,12 +58,17 @@ public final class ClickHouseResync {
 
     /** Creates an empty copy (replacing a leftover one) for the resync of generation {@code generation}. */
     public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table, int generation) {
-        String copy = copyOf(table.target());
+        createCopy(client, layout, table, copyOf(table.target()), marker(generation));
+    }
+
+    /** Creates the empty table {@code copy} with {@code table}'s columns (replacing a leftover one), commented {@code comment}. */
+    public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table, String copy,
+            String comment) {
         execute(client, ClickHouseTableDdl.dropTable(layout, copy));
         // A path made unique by {table} alone would collide with the copy of an earlier resync, which
         // EXCHANGE moved under the original's name: the copy's path gets a suffix of its own.
         String pathSuffix = UUID.randomUUID().toString().substring(0, 8);
-        execute(client, ClickHouseTableDdl.createTable(layout, copy, table, marker(generation), pathSuffix));
+        execute(client, ClickHouseTableDdl.createTable(layout, copy, table, comment, pathSuffix));
     }
 
     /**
@@ -44,11 +76,17 @@ public final class ClickHouseResync {
      * Distributed tables, the original's is then made again from the new table (whose columns may differ).
      */
     public static void swapIn(Client client, ClickHouseDestinationLayout layout, String target, int generation) {
+        swapIn(client, layout, target, copyOf(target), marker(generation));
+    }
+
+    /** Puts {@code copy}, commented {@code comment}, in {@code target}'s place and drops the old data; safe to repeat. */
+    public static void swapIn(Client client, ClickHouseDestinationLayout layout, String target, String copy,
+            String comment) {
         String database = layout.database();
-        if (!marker(generation).equals(comment(client, database, target))) {
-            ClickHouseConnections.execute(client, ClickHouseTableDdl.exchangeTables(layout, target, copyOf(target)));
+        if (!comment.equals(comment(client, database, target))) {
+            ClickHouseConnections.execute(client, ClickHouseTableDdl.exchangeTables(layout, target, copy));
         }
-        execute(client, ClickHouseTableDdl.dropTable(layout, copyOf(target)));
+        execute(client, ClickHouseTableDdl.dropTable(layout, copy));
         if (layout.distributed()) {
             List<GenericRecord> key = client.queryAll("SELECT sorting_key FROM system.tables WHERE database = {db:String}"
                     + " AND name = {t:String}", Map.of("db", database, "t", target));

@@ -152,6 +152,8 @@ public final class ClickHouseTableDdl {
             if (c.dropped()) {
                 if (dropDropped && there != null) {
                     alters.add(" DROP COLUMN IF EXISTS " + quoteIdent(c.name()));
+                } else if (there != null && !c.nullable() && there.type().startsWith("Nullable(")) {
+                    nullableThere.add(c.name()); // made Nullable before it was dropped: its NULLs are written as such
                 }
                 continue; // kept: it holds the values it had, later rows NULL or its default
             }
@@ -163,7 +165,7 @@ public final class ClickHouseTableDdl {
                     continue;
                 }
                 if (before != null) {
-                    alters.add(" RENAME COLUMN " + quoteIdent(before) + " TO " + quoteIdent(c.name()));
+                    alters.add(" RENAME COLUMN IF EXISTS " + quoteIdent(before) + " TO " + quoteIdent(c.name()));
                     there = existing.get(before);
                 }
             }

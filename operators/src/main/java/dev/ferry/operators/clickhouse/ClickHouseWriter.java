@@ -8,7 +8,10 @@ import com.clickhouse.data.ClickHouseFormat;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.DurableProgress;
+import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.record.SchemaChanged;
+import dev.ferry.state.record.TableReloaded;
+import dev.ferry.state.record.TableReloading;
 import dev.ferry.state.record.SnapshotUnitDone;
 import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.TableSchema;
@@ -78,6 +81,13 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private transient Map<String, ClickHouseTableMetrics> metrics;
     /** Tables whose columns no longer fit the source, written only through their resync copy until the swap. */
     private transient Set<String> replaced;
+    /**
+     * Tables that do not fit the schema their rows come in, with why: until the change stream sends
+     * one they fit (it does at start when it continues with older columns) or copies them again.
+     */
+    private transient Map<String, String> unfit;
+    /** Tables being copied again by the change stream, with the comment that names their copy. */
+    private transient Map<String, String> reloads;
     private transient ClickHouseStatusTables status;
     /** Deletes of keyless tables' rows, which wait until the row they remove is in ClickHouse. */
     private transient ClickHouseKeylessDeletes keylessDeletes;
@@ -126,6 +136,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         buffers = new HashMap<>();
         metrics = new HashMap<>();
         replaced = new java.util.HashSet<>();
+        unfit = new HashMap<>();
+        reloads = new HashMap<>();
         status = new ClickHouseStatusTables(client, statusDatabase);
         for (TableSchema t : tables) {
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
@@ -155,6 +167,14 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
         if (record.marker() instanceof Truncated truncated) {
             truncate(buffer, truncated);
+            return;
+        }
+        if (record.marker() instanceof TableReloading reloading) {
+            startReload(buffer, reloading);
+            return;
+        }
+        if (record.marker() instanceof TableReloaded reloaded) {
+            finishReload(buffer, reloaded);
             return;
         }
         if (ClickHouseKeylessDeletes.byContent(buffer.schema(), record)) {
@@ -223,6 +243,44 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         LOG.info("{} truncated at the source: rows before it deleted", table);
     }
 
+    /**
+     * The table is copied again into a fresh one: rows buffered for it are dropped (the copy's
+     * snapshot holds their effect, and they may not fit the old table), its rows go to the copy only.
+     */
+    private void startReload(TableBuffer buffer, TableReloading reloading) {
+        TableSchema schema = reloading.schema();
+        String table = schema.sourceId();
+        keylessDeletes.forget(table);
+        String copy = ClickHouseResync.reloadOf(schema.target());
+        String comment = ClickHouseResync.reloadMarker(reloading.version());
+        ClickHouseResync.createCopy(client, layout, schema, copy, comment);
+        reloads.put(table, comment);
+        replaced.add(table);
+        unfit.remove(table);
+        buffers.put(table, new TableBuffer(schema, List.of(copy), metrics.get(table)::adjusted, dropDropped));
+        recordEvent(table + ": " + reloading.reason() + "; copying it again into " + copy);
+    }
+
+    /** The copy is complete: it replaces the table, and rows go to the table (and its resync copies) again. */
+    private void finishReload(TableBuffer buffer, TableReloaded reloaded) throws IOException, InterruptedException {
+        String table = buffer.schema().sourceId();
+        write(buffer);
+        ClickHouseResync.swapIn(client, layout, buffer.schema().target(), ClickHouseResync.reloadOf(buffer.schema().target()),
+                reloads.remove(table));
+        replaced.remove(table);
+        List<String> tableCopies = copies.getOrDefault(table, List.of());
+        buffers.put(table, new TableBuffer(reconcile(buffer.schema(), tableCopies), tableCopies,
+                metrics.get(table)::adjusted, dropDropped));
+        recordEvent(table + ": copied again (" + reloaded.rows() + " rows), in place of the old table");
+    }
+
+    /** A row in pipe_states that leaves the state as it is and says what happened. */
+    private void recordEvent(String what) {
+        PipeState now = status.lastState(pipe).orElse(PipeState.RUNNING);
+        status.recordState(pipe, now, now, what);
+        LOG.info("{}", what);
+    }
+
     /** The tables a buffer's rows go to: its resync copies, and its table unless a copy replaces it. */
     private List<String> targets(TableBuffer buffer) {
         List<String> targets = new ArrayList<>(buffer.copies());
@@ -236,8 +294,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
      * Brings the table (and its resync copies) in line with {@code schema} before rows are written:
      * at every start, since the source may have changed while the pipe was stopped, and at every
      * schema change. Returns the schema to encode rows with: a column Nullable in ClickHouse is
-     * written as Nullable. A column that cannot be changed in place fails the pipe with the fix,
-     * rather than write values the table would store differently.
+     * written as Nullable. A table with a column that cannot be changed in place is not written
+     * ({@link #unfit}) rather than store values differently.
      */
     private TableSchema reconcile(TableSchema schema, List<String> tableCopies) {
         List<String> targets = new ArrayList<>(tableCopies);
@@ -262,7 +320,11 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
                     replaced.add(schema.sourceId());
                     continue;
                 }
-                throw new SuppressRestartsException(new IllegalStateException(String.join("; ", r.problems())));
+                unfit.put(schema.sourceId(), String.join("; ", r.problems()));
+                continue;
+            }
+            if (target.equals(schema.target())) {
+                unfit.remove(schema.sourceId());
             }
             for (String alter : r.statements()) {
                 ClickHouseConnections.execute(client, alter);
@@ -304,6 +366,15 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
      * before it the copy is that table, after it the original's name is.
      */
     private void write(TableBuffer buffer) throws IOException, InterruptedException {
+        if (supersededByReload(buffer)) {
+            buffer.reportTo(progress);
+            buffer.clear();
+            return;
+        }
+        String why = unfit.get(buffer.schema().sourceId());
+        if (why != null && !replaced.contains(buffer.schema().sourceId())) {
+            throw new SuppressRestartsException(new IllegalStateException(why));
+        }
         long start = System.nanoTime();
         for (java.util.Iterator<String> it = buffer.copies().iterator(); it.hasNext(); ) {
             String copy = it.next();
@@ -345,6 +416,23 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         LOG.debug("wrote {} rows ({} bytes) of {} in {} ms", buffer.count(), buffer.bytes(), buffer.schema().sourceId(),
                 tookMillis);
         buffer.clear();
+    }
+
+    /**
+     * Initial-load rows of a table the change stream copied again since, under a later snapshot: the
+     * copy holds what they would write (and maybe other columns), so they are dropped.
+     */
+    private boolean supersededByReload(TableBuffer buffer) {
+        if (buffer.lowestSnapshotVersion() == Long.MAX_VALUE || reloads.containsKey(buffer.schema().sourceId())) {
+            return false;
+        }
+        long reloadedAt = ClickHouseResync.reloadedAt(client, layout.database(), buffer.schema().target());
+        if (Long.compareUnsigned(reloadedAt, buffer.lowestSnapshotVersion()) <= 0) {
+            return false;
+        }
+        LOG.info("{}: {} rows of an older snapshot than its copy's are not written", buffer.schema().sourceId(),
+                buffer.count());
+        return true;
     }
 
     /** Applies the keyless table's waiting deletes whose rows are written by now (see {@link ClickHouseKeylessDeletes}). */

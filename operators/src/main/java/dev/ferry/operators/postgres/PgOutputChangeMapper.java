@@ -40,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * When they differ from the known columns, the table is read again from the catalog and a
  * {@link SchemaChanged} marker goes out before the rows. New columns are appended; a dropped column
  * stays in the destination (new rows hold NULL or the default there); a renamed column (the same
- * attnum under a new name) is renamed; dropping NOT NULL makes the column Nullable. A changed column type cannot be followed
- * (Postgres rewrote the rows without logging them): the pipe fails and says so rather than write
- * the new values into the old type. A TRUNCATE goes out as a {@link Truncated} marker.
+ * attnum under a new name) is renamed; dropping NOT NULL makes the column Nullable. A change the
+ * destination cannot follow in place ({@link #incompatibility}: a column's type, the key, a column
+ * whose existing rows Postgres filled without logging them) makes the table be copied again
+ * ({@link PostgresTableReloads}), or, with {@code incompatible_schema_change: fail}, fails the pipe
+ * with the cause. A TRUNCATE goes out as a {@link Truncated} marker.
  *
  * <p>Tables without a key ({@link SourceTable#positionKeyed()}): each inserted row is named by its
  * WAL position and its order among the rows logged at that position (a multi-row insert logs several
@@ -62,22 +64,121 @@ final class PgOutputChangeMapper {
 
     private final PostgresConnections connections;
     private final Map<String, TableSpec> specs = new HashMap<>();
+    /** The schemas the job was made with, which the writer starts with. */
+    private final Map<String, TableSchema> initial = new HashMap<>();
     private final Map<String, TableSchema> schemas = new HashMap<>();
+    private final PostgresTableReloads reloads;
+    private final boolean reloadIncompatible;
     private final Map<Integer, Binding> relations = new HashMap<>();
     private final PostgresToastFill toast;
     /** The WAL position of the last insert and how many rows were logged there before it. */
     private long lastInsertLsn = -1;
     private int rowsAtLsn;
-    /** Where the transaction being mapped commits. */
+    /** Where the transaction being mapped commits, and its id. */
     private long commitLsn;
+    private long xid;
 
-    PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables) {
+    /**
+     * @param sent each table's schema as the stream last sent it, from the checkpoint (tables it
+     *     lacks start with the job's)
+     * @param reloadIncompatible copy a table again after a change it cannot follow, rather than fail
+     */
+    PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables, Map<String, TableSchema> sent,
+            PostgresTableReloads reloads, boolean reloadIncompatible) {
         this.connections = connections;
         for (SourceTable t : tables) {
-            specs.put(t.spec().sourceId(), t.spec());
-            schemas.put(t.spec().sourceId(), t.schema());
+            String id = t.spec().sourceId();
+            specs.put(id, t.spec());
+            initial.put(id, t.schema());
+            schemas.put(id, sent.getOrDefault(id, t.schema()).withTarget(t.spec().target()));
         }
         this.toast = new PostgresToastFill(connections, specs);
+        this.reloads = reloads;
+        this.reloadIncompatible = reloadIncompatible;
+    }
+
+    /**
+     * Before the first message: tells the writer the schemas the stream continues with where they are
+     * not the job's, takes up the checkpointed reloads (a copy cut short is made again), and copies
+     * again every table that changed meanwhile in a way the destination cannot follow.
+     */
+    void start(List<TableReload> restored, Consumer<ChangeRecord> out) throws SQLException {
+        for (Map.Entry<String, TableSchema> e : schemas.entrySet()) {
+            if (!e.getValue().equals(initial.get(e.getKey()))) {
+                out.accept(ChangeRecord.marker(e.getKey(), new SchemaChanged(e.getValue())));
+            }
+        }
+        Set<String> reloading = new java.util.HashSet<>();
+        for (TableReload r : restored) {
+            if (!schemas.containsKey(r.table())) {
+                continue; // no longer in the pipe
+            }
+            reloading.add(r.table());
+            if (r.copied()) {
+                reloads.restoreFinished(r);
+            } else {
+                schemas.put(r.table(), reloads.start(r.table(), "its copy was cut short by a restart", out));
+            }
+        }
+        for (String table : List.copyOf(schemas.keySet())) {
+            if (!reloading.contains(table)) {
+                Current current = current(table);
+                String why = incompatibility(schemas.get(table), current.table().schema(), current.filled());
+                if (why != null) {
+                    reload(table, why, out);
+                }
+            }
+        }
+    }
+
+    /**
+     * A table as the catalog has it now, with its columns whose existing rows Postgres filled, and
+     * its attributes.
+     */
+    private record Current(SourceTable table, Set<String> filled, PostgresCatalog.Attributes attributes) {}
+
+    private Current current(String table) throws SQLException {
+        try (Connection conn = connections.open("schema")) {
+            SourceTable t = PostgresCatalog.read(conn, specs.get(table), true);
+            return new Current(t, PostgresCatalog.filledByPostgres(conn, t.oid()), PostgresCatalog.attributes(conn, t.oid()));
+        }
+    }
+
+    /** Copies {@code table} again (or fails the pipe, if so set); its rows follow the copy's schema from here. */
+    private void reload(String table, String why, Consumer<ChangeRecord> out) throws SQLException {
+        if (!reloadIncompatible) {
+            throw new SuppressRestartsException(new IllegalStateException(table + ": " + why + ", which its ClickHouse"
+                    + " table cannot follow in place: resync " + table + " (or set incompatible_schema_change: resync)"));
+        }
+        schemas.put(table, reloads.start(table, why, out));
+    }
+
+    /**
+     * Why rows of {@code known} cannot go on into the destination once the source is {@code current}
+     * (null if they can): its key changed (also a key column renamed or dropped), a column changed
+     * type (matched by attnum), or a new column's existing rows hold values Postgres computed for them
+     * ({@code filled}) without logging the rows.
+     */
+    static String incompatibility(TableSchema known, TableSchema current, Set<String> filled) {
+        if (!known.key().equals(current.key())) {
+            return "its key changed from (" + String.join(", ", known.key()) + ") to (" + String.join(", ", current.key())
+                    + ")";
+        }
+        for (ColumnSchema c : known.columns()) {
+            ColumnSchema now = c.dropped() ? null : byPosition(current, c);
+            if (now != null && !now.type().equals(c.type())) {
+                boolean sameName = c.sourceType().equals(now.sourceType()); // numeric to numeric(10,2)
+                return "column " + now.name() + " changed type from " + c.sourceType() + (sameName ? " " + c.type() : "")
+                        + " to " + now.sourceType() + (sameName ? " " + now.type() : "");
+            }
+        }
+        for (ColumnSchema now : current.columns()) {
+            if (filled.contains(now.name()) && known.columns().stream().noneMatch(c -> c.position() == now.position())) {
+                return "column " + now.name() + " was added with values Postgres computed for every row without"
+                        + " logging them";
+            }
+        }
+        return null;
     }
 
     /** Learns a relation's logged shape; emits a marker first if its table changed shape. */
@@ -95,12 +196,34 @@ final class PgOutputChangeMapper {
             fields.add(PostgresCatalog.CTID_COLUMN); // Ferry's own column, never logged
         }
         Map<String, String> aliases = new HashMap<>();
-        TableSchema followed = follow(table, known, fields, aliases);
-        if (followed != known) {
-            schemas.put(table, followed);
-            LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
-                    .map(c -> c.name() + (c.dropped() ? " (dropped)" : "") + (c.nullable() ? "" : " not null")).toList());
-            out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
+        // Rows of a transaction a table's new copy already holds are skipped, whatever shape they had.
+        if (!reloads.skips(table, xid)) {
+            Current current = current(table);
+            TableSchema now = current.table().schema();
+            String why = incompatibility(known, now, current.filled());
+            Map<String, ColumnSchema> addedSince = null;
+            if (why == null) {
+                Map<String, Integer> loggedTypes = new HashMap<>();
+                r.columns().forEach(c -> loggedTypes.put(c.name(), c.typeOid()));
+                aliases.putAll(passingNames(known, now, fields));
+                addedSince = addedAndRenamed(known, current, fields, loggedTypes, aliases);
+                if (addedSince == null) {
+                    why = "columns were added, renamed and dropped since the rows now streamed were logged, in a way"
+                            + " that does not tell which of today's columns their values belong to";
+                }
+            }
+            if (why != null) {
+                reload(table, why, out);
+            } else {
+                TableSchema followed = follow(table, known, now, fields, addedSince, aliases);
+                if (followed != known) {
+                    schemas.put(table, followed);
+                    LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
+                            .map(c -> c.name() + (c.dropped() ? " (dropped)" : "") + (c.nullable() ? "" : " not null"))
+                            .toList());
+                    out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
+                }
+            }
         }
         TableSchema schema = schemas.get(table);
         int[] index = new int[names.size()];
@@ -124,17 +247,24 @@ final class PgOutputChangeMapper {
     }
 
     /**
-     * A transaction that commits at {@code commitLsn} starts: its rows are counted from the start
-     * again when it is sent again.
+     * Transaction {@code xid}, which commits at {@code commitLsn}, starts: its rows are counted from
+     * the start again when it is sent again.
      */
-    void begin(long commitLsn) {
+    void begin(long commitLsn, long xid) {
         this.commitLsn = commitLsn;
+        this.xid = xid;
         lastInsertLsn = -1;
         rowsAtLsn = 0;
     }
 
+    /** The relation's binding, or null when its changes are not replicated (not in the pipe, or in a reload's copy). */
+    private Binding binding(int relation) {
+        Binding b = relations.get(relation);
+        return b == null || reloads.skips(b.table(), xid) ? null : b;
+    }
+
     void insert(Insert m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
-        Binding b = relations.get(m.relation());
+        Binding b = binding(m.relation());
         if (b == null) {
             return;
         }
@@ -155,7 +285,7 @@ final class PgOutputChangeMapper {
     }
 
     void update(Update m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
-        Binding b = relations.get(m.relation());
+        Binding b = binding(m.relation());
         if (b == null) {
             return;
         }
@@ -177,7 +307,7 @@ final class PgOutputChangeMapper {
     }
 
     void delete(Delete m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
-        Binding b = relations.get(m.relation());
+        Binding b = binding(m.relation());
         if (b != null) {
             if (keyless(b) && m.oldKind() != 'O') {
                 throw refusal(b, "a DELETE");
@@ -190,7 +320,7 @@ final class PgOutputChangeMapper {
     /** A TRUNCATE (with CASCADE, every table it emptied) of the transaction committing at {@code commitLsn}. */
     void truncate(Truncate m, long version, long commitLsn, Consumer<ChangeRecord> out) {
         for (int oid : m.relations()) {
-            Binding b = relations.get(oid);
+            Binding b = binding(oid);
             if (b != null) {
                 out.accept(ChangeRecord.marker(b.table(), new Truncated(version, commitLsn)));
             }
@@ -315,6 +445,48 @@ final class PgOutputChangeMapper {
         return aliases;
     }
 
+    /**
+     * Columns the rows carry under a name neither the known schema nor the catalog has (and that are
+     * not {@code passing} names of known columns): added and then renamed, or dropped, before the
+     * stream got to them. They are matched, in the order Postgres logs columns (by attnum), to the
+     * catalog's columns that are new to the known schema and missing from the rows, which pairs them
+     * exactly when no column was dropped since (every column the rows name is still there) and the
+     * counts and types agree. With no such catalog column they were dropped
+     * (empty: their values are not kept, the destination never had them); otherwise, when they cannot
+     * be paired for sure, null: rather than lose values or put them in another column, the table is
+     * copied again.
+     */
+    private static Map<String, ColumnSchema> addedAndRenamed(TableSchema known, Current catalog, Set<String> fields,
+            Map<String, Integer> loggedTypes, Map<String, String> passing) {
+        TableSchema current = catalog.table().schema();
+        List<String> unknown = fields.stream()
+                .filter(f -> known.indexOf(f) < 0 && current.indexOf(f) < 0 && !passing.containsKey(f)).toList();
+        List<ColumnSchema> added = current.columns().stream()
+                .filter(c -> c.position() > 0 && !fields.contains(c.name()))
+                .filter(c -> known.columns().stream().noneMatch(k -> k.position() == c.position()))
+                .sorted(java.util.Comparator.comparingInt(ColumnSchema::position))
+                .toList();
+        if (unknown.isEmpty() || added.isEmpty()) {
+            return Map.of();
+        }
+        int lastKnown = known.columns().stream().mapToInt(ColumnSchema::position).max().orElse(0);
+        // A known column gone from the catalog may have carried one of those names before it was dropped.
+        boolean knownGone = known.columns().stream().anyMatch(c -> !c.dropped() && c.position() > 0
+                && !fields.contains(c.name()) && byPosition(current, c) == null);
+        if (added.size() != unknown.size() || catalog.attributes().lastDropped() > lastKnown || knownGone) {
+            return null;
+        }
+        Map<String, ColumnSchema> matched = new HashMap<>();
+        for (int i = 0; i < added.size(); i++) {
+            if (!java.util.Objects.equals(loggedTypes.get(unknown.get(i)),
+                    catalog.attributes().typeOids().get(added.get(i).name()))) {
+                return null;
+            }
+            matched.put(unknown.get(i), added.get(i));
+        }
+        return matched;
+    }
+
     /** The column of {@code current} with {@code column}'s source position (attnum), if it has one. */
     private static ColumnSchema byPosition(TableSchema current, ColumnSchema column) {
         if (column.position() <= 0) {
@@ -328,16 +500,11 @@ final class PgOutputChangeMapper {
      * {@code aliases} receives the fields that are known columns under a name they had only for a
      * while (renamed, and renamed again or back, since).
      */
-    private TableSchema follow(String table, TableSchema known, Set<String> fields, Map<String, String> aliases)
-            throws SQLException {
-        TableSchema current;
-        try (Connection conn = connections.open("schema")) {
-            current = PostgresCatalog.read(conn, specs.get(table), true).schema();
-        }
+    private TableSchema follow(String table, TableSchema known, TableSchema current, Set<String> fields,
+            Map<String, ColumnSchema> addedSince, Map<String, String> aliases) {
         List<ColumnSchema> merged = new ArrayList<>();
         Set<String> renamed = new java.util.HashSet<>();
         boolean changed = false;
-        aliases.putAll(passingNames(known, current, fields));
         for (ColumnSchema c : known.columns()) {
             if (aliases.containsValue(c.name())) {
                 merged.add(c); // logged under a name it has no more: still the same column, values kept
@@ -346,11 +513,6 @@ final class PgOutputChangeMapper {
             int now = current.indexOf(c.name());
             ColumnSchema renamedTo = now >= 0 || fields.contains(c.name()) || c.dropped() ? null : byPosition(current, c);
             if (renamedTo != null && fields.contains(renamedTo.name())) {
-                if (known.key().contains(c.name()) || !renamedTo.type().equals(c.type())) {
-                    throw new SuppressRestartsException(new IllegalStateException("column " + c.name() + " of " + table
-                            + " was renamed to " + renamedTo.name() + (known.key().contains(c.name()) ? ", a key column"
-                            : " and changed type") + ": resync " + table));
-                }
                 merged.add(renamedTo); // RENAME COLUMN: the writer renames it in ClickHouse, values kept
                 renamed.add(renamedTo.name());
                 changed = true;
@@ -358,20 +520,12 @@ final class PgOutputChangeMapper {
             }
             if (!c.dropped() && fields.contains(c.name()) && now >= 0) {
                 ColumnSchema latest = current.columns().get(now);
-                if (!latest.type().equals(c.type())) {
-                    throw new SuppressRestartsException(new IllegalStateException("column " + c.name() + " of " + table
-                            + " changed type from " + c.sourceType() + " to " + latest.sourceType() + ", which rewrote"
-                            + " its rows without logging them: resync " + table));
-                }
                 if (latest.nullable() && !c.nullable()) {
                     merged.add(c.asNullable()); // DROP NOT NULL
                     changed = true;
                 } else {
                     merged.add(c);
                 }
-            } else if (known.key().contains(c.name()) && !fields.contains(c.name())) {
-                throw new SuppressRestartsException(new IllegalStateException("key column " + c.name() + " of " + table
-                        + " was dropped: resync " + table));
             } else if (!c.dropped() && !fields.contains(c.name()) && now < 0 && byPosition(current, c) == null) {
                 merged.add(c.asDropped());
                 changed = true;
@@ -383,14 +537,18 @@ final class PgOutputChangeMapper {
         for (String f : fields) {
             if (known.indexOf(f) < 0 && !renamed.contains(f) && !aliases.containsKey(f)) {
                 int i = current.indexOf(f);
-                if (i < 0) {
+                ColumnSchema now = i >= 0 ? current.columns().get(i) : addedSince.get(f);
+                if (now == null) {
                     // Logged before a DROP COLUMN that came while the pipe was stopped: the destination never had
                     // the column, and the source has it no more.
                     LOG.info("{}: column {} of rows in the change stream was dropped since; its values are not kept",
                             table, f);
                     continue;
                 }
-                merged.add(current.columns().get(i));
+                if (i < 0) {
+                    aliases.put(f, now.name());
+                }
+                merged.add(now);
                 changed = true;
             }
         }

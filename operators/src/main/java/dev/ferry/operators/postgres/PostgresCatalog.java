@@ -60,6 +60,16 @@ public final class PostgresCatalog {
     // Arrays are the types named _<element>: int2vector and oidvector are in category A too, but print
     // without braces, so they are kept as text like any other type.
 
+    /**
+     * Columns whose value in existing rows Postgres computed itself: a default that is not a constant
+     * (or not stored as one, as on a partitioned table), an identity. Added to a table that has rows,
+     * such a column makes Postgres rewrite every row without logging it.
+     */
+    private static final String FILLED_SQL = """
+            SELECT attname FROM pg_attribute
+            WHERE attrelid = ? AND attnum > 0 AND NOT attisdropped AND NOT atthasmissing
+              AND (atthasdef OR attidentity <> '')""";
+
     /** Unique indexes that could key rows: primary key first, then the replica identity index, then the narrowest. */
     private static final String KEY_SQL = """
             SELECT i.indexrelid, a.attname, a.attnotnull, i.indisprimary, i.indisreplident, i.indimmediate,
@@ -173,6 +183,45 @@ public final class PostgresCatalog {
         }
         return new SourceTable(table, new TableSchema(table.sourceId(), table.target(), columns, key), expressions,
                 oid, replident, relkind == 'p');
+    }
+
+    /**
+     * A table's columns as the change stream's relation messages describe them: each live column's
+     * type oid, and the highest attnum of a dropped column (0 if none).
+     */
+    public record Attributes(java.util.Map<String, Integer> typeOids, int lastDropped) {}
+
+    public static Attributes attributes(Connection conn, long oid) throws SQLException {
+        java.util.Map<String, Integer> types = new java.util.HashMap<>();
+        int lastDropped = 0;
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT attname, atttypid, attisdropped, attnum FROM pg_attribute WHERE attrelid = ? AND attnum > 0")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getBoolean(3)) {
+                        lastDropped = Math.max(lastDropped, rs.getInt(4));
+                    } else {
+                        types.put(rs.getString(1), (int) rs.getLong(2));
+                    }
+                }
+            }
+        }
+        return new Attributes(types, lastDropped);
+    }
+
+    /** The columns of table {@code oid} whose values Postgres computes when they are added (see {@link #FILLED_SQL}). */
+    public static java.util.Set<String> filledByPostgres(Connection conn, long oid) throws SQLException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        try (PreparedStatement ps = conn.prepareStatement(FILLED_SQL)) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
     }
 
     /**

@@ -2,13 +2,11 @@ package dev.ferry.operators.postgres;
 
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
-import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.schema.TableSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -17,7 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +36,6 @@ import org.slf4j.LoggerFactory;
 final class PostgresPartitionWatch {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresPartitionWatch.class);
     static final long INTERVAL_MILLIS = 10_000;
-    private static final int ROWS_PER_CALL = 2_000;
 
     private static final String LEAVES_SQL = """
             SELECT c.oid, format('%I.%I', n.nspname, c.relname)
@@ -61,15 +57,8 @@ final class PostgresPartitionWatch {
     private final Deque<Leaf> toCopy = new ArrayDeque<>();
     private long nextLook;
 
-    private Connection conn;
-    private PreparedStatement statement;
-    private ResultSet rows;
+    private PostgresTableCopy copy;
     private Leaf copying;
-    private long version;
-    private PostgresRowReader rowReader;
-    private int[] place;
-    private TableSchema schema;
-    private long copied;
 
     /**
      * @param known leaves already accounted for, from the checkpoint; null when none was taken yet
@@ -162,61 +151,28 @@ final class PostgresPartitionWatch {
     }
 
     private void open(Leaf leaf) throws SQLException {
-        conn = connections.openTableRead("partition-copy");
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next(); // the snapshot is taken here, with its position
-            version = ChangeVersions.snapshot(LogSequenceNumber.valueOf(rs.getString(1)).asLong());
-        }
-        SourceTable table = PostgresCatalog.read(conn, leaf.table().spec(), true);
-        schema = followed.apply(table.spec().sourceId());
-        place = new int[table.schema().columns().size()];
-        for (int i = 0; i < place.length; i++) {
-            place[i] = schema.indexOf(table.schema().columns().get(i).name());
-        }
-        String sql = "SELECT " + String.join(", ", table.selectExpressions()) + " FROM ONLY " + leaf.qualified()
-                + (table.positionKeyed() ? String.format(BEFORE_LINK, leaf.oid()) : "");
-        statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
-        statement.setFetchSize(ROWS_PER_CALL);
-        rows = statement.executeQuery();
-        rowReader = new PostgresRowReader(table.schema().columns());
+        copy = PostgresTableCopy.begin(connections, "partition-copy");
+        SourceTable table = PostgresCatalog.read(copy.connection(), leaf.table().spec(), true);
+        copy.start(table, "FROM ONLY " + leaf.qualified() + (table.positionKeyed() ? String.format(BEFORE_LINK, leaf.oid()) : ""));
         copying = leaf;
-        copied = 0;
     }
 
     private boolean copy(Consumer<ChangeRecord> out) throws SQLException {
-        String table = copying.table().spec().sourceId();
-        for (int n = 0; n < ROWS_PER_CALL; n++) {
-            if (!rows.next()) {
-                LOG.info("copied {} rows of {} into {}", copied, copying.qualified(), table);
-                known.add(copying.oid());
-                toCopy.removeFirst();
-                close();
-                return true;
-            }
-            Object[] read = rowReader.read(rows, 1);
-            Object[] values = new Object[schema.columns().size()];
-            for (int i = 0; i < read.length; i++) {
-                if (place[i] >= 0) {
-                    values[place[i]] = read[i];
-                }
-            }
-            out.accept(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version, values));
-            copied++;
+        if (!copy.step(out, followed.apply(copying.table().spec().sourceId()))) {
+            return false;
         }
-        return false;
+        LOG.info("copied {} rows of {} into {}", copy.copied(), copying.qualified(), copying.table().spec().sourceId());
+        known.add(copying.oid());
+        toCopy.removeFirst();
+        close();
+        return true;
     }
 
     void close() {
-        try {
-            if (conn != null) {
-                conn.close();
-            }
-        } catch (SQLException e) {
-            LOG.debug("closing the partition copy's connection: {}", e.getMessage());
+        if (copy != null) {
+            copy.close();
         }
-        conn = null;
-        statement = null;
-        rows = null;
+        copy = null;
         copying = null;
     }
 }

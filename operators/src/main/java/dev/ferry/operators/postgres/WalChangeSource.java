@@ -4,6 +4,7 @@ import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
+import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -41,14 +42,17 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
     private final List<SourceTable> tables;
     /** Leaf partitions when the job was made: a new stream accounts for these (the initial load reads them). */
     private final List<Long> leaves;
+    /** incompatible_schema_change: resync. */
+    private final boolean reloadIncompatible;
 
     private WalChangeSource(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            List<Long> leaves) {
+            List<Long> leaves, boolean reloadIncompatible) {
         this.connections = connections;
         this.slot = slot;
         this.publication = publication;
         this.tables = new ArrayList<>(tables);
         this.leaves = new ArrayList<>(leaves);
+        this.reloadIncompatible = reloadIncompatible;
     }
 
     public static Source<ChangeRecord, ?, ?> create(PipeSpec spec, List<SourceTable> tables) {
@@ -61,7 +65,8 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
                     + " failed: " + PipeSetupException.firstLine(e), e);
         }
         WalChangeSource source = new WalChangeSource(connections, spec.replicationSlotName(), spec.publicationName(),
-                tables, leaves);
+                tables, leaves, spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
+                        == PipeSettings.IncompatibleSchemaChange.RESYNC);
         return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
                 slotExists(connections, spec.replicationSlotName()));
     }
@@ -82,7 +87,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
 
     @Override
     public SplitEnumerator<WalSplit, WalEnumerator.State> createEnumerator(SplitEnumeratorContext<WalSplit> context) {
-        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves)));
+        return new WalEnumerator(context, new WalEnumerator.State(WalSplit.at(0, leaves)));
     }
 
     @Override
@@ -103,7 +108,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
 
     @Override
     public SourceReader<ChangeRecord, WalSplit> createReader(SourceReaderContext context) {
-        return new WalReader(connections, slot, publication, tables, context);
+        return new WalReader(connections, slot, publication, tables, reloadIncompatible, context);
     }
 
     @Override

@@ -1,23 +1,32 @@
 package dev.ferry.operators.postgres;
 
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.schema.TableSchema;
 import java.util.List;
 
 /**
- * What the change stream's fetcher hands the reader: a record to emit, or (record null) the position
- * a restart may begin at now that everything before it was handed over, or the leaf partitions
- * accounted for now that the rows of a new one were handed over.
+ * What the change stream's fetcher hands the reader: a record to emit, or (record null) a change of
+ * what a restart needs: the position it may begin at now that everything before it was handed over,
+ * the leaf partitions accounted for, a table's schema as now sent, or the tables being copied again.
  */
-record WalEvent(ChangeRecord record, long restartLsn, List<Long> leaves) {
+record WalEvent(ChangeRecord record, long restartLsn, List<Long> leaves, TableSchema schema, List<TableReload> reloads) {
     static WalEvent of(ChangeRecord record) {
-        return new WalEvent(record, 0, null);
+        return new WalEvent(record, 0, null, null, null);
     }
 
     static WalEvent restartAt(long lsn) {
-        return new WalEvent(null, lsn, null);
+        return new WalEvent(null, lsn, null, null, null);
     }
 
     static WalEvent leavesKnown(List<Long> leaves) {
-        return new WalEvent(null, 0, leaves);
+        return new WalEvent(null, 0, leaves, null, null);
+    }
+
+    static WalEvent schemaSent(TableSchema schema) {
+        return new WalEvent(null, 0, null, schema, null);
+    }
+
+    static WalEvent reloading(List<TableReload> reloads) {
+        return new WalEvent(null, 0, null, null, reloads);
     }
 }

@@ -12,6 +12,9 @@ import dev.ferry.operators.postgres.PgOutputMessage.Update;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeVersions;
+import dev.ferry.state.record.SchemaChanged;
+import dev.ferry.state.record.TableReloaded;
+import dev.ferry.state.record.TableReloading;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -70,11 +73,16 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private final String publication;
     private final List<SourceTable> tables;
     private final AtomicLong confirm;
+    private final boolean reloadIncompatible;
     private final FetchPause idle = new FetchPause();
 
     private WalSplit split;
     private PgOutputChangeMapper mapper;
     private PostgresPartitionWatch partitions;
+    private PostgresTableReloads reloads;
+    /** The reloads as last handed to the reader's checkpointed state. */
+    private List<TableReload> reloadsHandedOn;
+    private boolean started;
     private Connection conn;
     private PGReplicationStream stream;
     private long confirmed;
@@ -86,11 +94,12 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private long commitLsn;
 
     WalFetcher(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            AtomicLong confirm) {
+            boolean reloadIncompatible, AtomicLong confirm) {
         this.connections = connections;
         this.slot = slot;
         this.publication = publication;
         this.tables = tables;
+        this.reloadIncompatible = reloadIncompatible;
         this.confirm = confirm;
     }
 
@@ -111,7 +120,22 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 open();
             }
             sendConfirmed();
-            Consumer<ChangeRecord> out = r -> batch.add(WalSplit.ID, WalEvent.of(r));
+            Consumer<ChangeRecord> out = r -> {
+                batch.add(WalSplit.ID, WalEvent.of(r));
+                if (r.marker() instanceof SchemaChanged c) {
+                    batch.add(WalSplit.ID, WalEvent.schemaSent(c.schema()));
+                } else if (r.marker() instanceof TableReloading t) {
+                    batch.add(WalSplit.ID, WalEvent.schemaSent(t.schema()));
+                    handOnReloads(batch);
+                } else if (r.marker() instanceof TableReloaded) {
+                    handOnReloads(batch);
+                }
+            };
+            if (!started) {
+                mapper.start(split.reloads(), out);
+                tables.forEach(t -> batch.add(WalSplit.ID, WalEvent.schemaSent(mapper.schema(t.spec().sourceId()))));
+                started = true;
+            }
             for (int n = 0; n < MESSAGES_PER_FETCH && !idle.wokenUp(); n++) {
                 ByteBuffer message = stream.readPending();
                 if (message == null) {
@@ -120,7 +144,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                         handedOn = server;
                         batch.add(WalSplit.ID, WalEvent.restartAt(server));
                     }
-                    if (n == 0) {
+                    if (n == 0 && partitions.idle() && !reloads.copying()) {
                         idle.pause(IDLE_WAIT_MILLIS);
                     }
                     break;
@@ -131,6 +155,10 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             if (!inTransaction && partitions.step(out)) {
                 batch.add(WalSplit.ID, WalEvent.leavesKnown(partitions.known()));
             }
+            if (!inTransaction) {
+                reloads.step(out, mapper::schema);
+            }
+            handOnReloads(batch);
             reconnectDelay = 0;
         } catch (SQLException e) {
             close();
@@ -151,12 +179,25 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         return batch.build();
     }
 
+    /**
+     * Hands the reloads to the reader's checkpointed state when they changed: right behind the marker
+     * that started or ended one, so a checkpoint between the two holds what the writer was sent.
+     */
+    private void handOnReloads(RecordsBySplits.Builder<WalEvent> batch) {
+        List<TableReload> now = reloads.state();
+        if (!now.equals(reloadsHandedOn)) {
+            reloadsHandedOn = now;
+            batch.add(WalSplit.ID, WalEvent.reloading(now));
+        }
+    }
+
     private void handle(PgOutputMessage message, long lsn, Consumer<ChangeRecord> out,
             RecordsBySplits.Builder<WalEvent> batch) throws SQLException {
         if (message instanceof Begin b) {
             inTransaction = true;
             commitLsn = b.finalLsn();
-            mapper.begin(b.finalLsn());
+            reloads.committing(b.finalLsn());
+            mapper.begin(b.finalLsn(), Integer.toUnsignedLong(b.xid()));
             commitMillis = (b.commitMicros() + MICROS_2000_TO_1970) / 1000;
         } else if (message instanceof Commit c) {
             inTransaction = false;
@@ -234,7 +275,9 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         }
         split = change.splits().get(0);
         handedOn = split.restartLsn();
-        mapper = new PgOutputChangeMapper(connections, tables);
+        reloads = new PostgresTableReloads(connections, tables);
+        reloadsHandedOn = split.reloads();
+        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), reloads, reloadIncompatible);
         partitions = new PostgresPartitionWatch(connections, tables, split.leaves(), mapper::schema);
     }
 
@@ -248,6 +291,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         if (mapper != null) {
             mapper.close();
             partitions.close();
+            reloads.close();
         }
         try {
             if (stream != null) {

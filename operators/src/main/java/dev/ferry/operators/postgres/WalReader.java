@@ -2,6 +2,8 @@ package dev.ferry.operators.postgres;
 
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.schema.TableSchema;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,10 +24,26 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
     static final class Position {
         private long restartLsn;
         private List<Long> leaves;
+        private final Map<String, TableSchema> schemas;
+        private List<TableReload> reloads;
 
         Position(WalSplit split) {
             this.restartLsn = split.restartLsn();
             this.leaves = split.leaves();
+            this.schemas = new HashMap<>(split.schemas());
+            this.reloads = split.reloads();
+        }
+
+        void apply(WalEvent event) {
+            if (event.leaves() != null) {
+                leaves = event.leaves();
+            } else if (event.schema() != null) {
+                schemas.put(event.schema().sourceId(), event.schema());
+            } else if (event.reloads() != null) {
+                reloads = event.reloads();
+            } else {
+                restartLsn = event.restartLsn();
+            }
         }
     }
 
@@ -33,21 +51,20 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
     private final TreeMap<Long, Long> checkpointed = new TreeMap<>();
 
     WalReader(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            SourceReaderContext context) {
-        this(connections, slot, publication, tables, context, new AtomicLong());
+            boolean reloadIncompatible, SourceReaderContext context) {
+        this(connections, slot, publication, tables, reloadIncompatible, context, new AtomicLong());
     }
 
     private WalReader(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            SourceReaderContext context, AtomicLong confirm) {
-        super(new SingleThreadFetcherManager<>(() -> new WalFetcher(connections, slot, publication, tables, confirm),
+            boolean reloadIncompatible, SourceReaderContext context, AtomicLong confirm) {
+        super(new SingleThreadFetcherManager<>(
+                        () -> new WalFetcher(connections, slot, publication, tables, reloadIncompatible, confirm),
                         new Configuration()),
                 (event, output, position) -> {
                     if (event.record() != null) {
                         output.collect(event.record());
-                    } else if (event.leaves() != null) {
-                        position.leaves = event.leaves();
                     } else {
-                        position.restartLsn = event.restartLsn();
+                        position.apply(event);
                     }
                 },
                 new Configuration(), context);
@@ -83,6 +100,6 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
 
     @Override
     protected WalSplit toSplitType(String splitId, Position position) {
-        return new WalSplit(position.restartLsn, position.leaves);
+        return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads);
     }
 }

@@ -4,7 +4,11 @@ import dev.ferry.state.record.OneVersionSerializer;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import dev.ferry.state.record.TableSchemaCodec;
+import dev.ferry.state.schema.TableSchema;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
@@ -52,21 +56,48 @@ final class WalSerializers {
                 out.writeLong(oid);
             }
         }
+        out.writeInt(split.schemas().size());
+        for (TableSchema schema : split.schemas().values()) {
+            TableSchemaCodec.write(schema, out);
+        }
+        out.writeInt(split.reloads().size());
+        for (TableReload r : split.reloads()) {
+            out.writeUTF(r.table());
+            out.writeUTF(r.snapshot());
+            out.writeLong(r.positionAfter());
+            out.writeBoolean(r.copied());
+        }
     }
 
     /**
-     * The leaves were added behind the position without a new version (a split is the last thing in
-     * both forms): bytes checkpointed before end after the position and read as not yet listed.
+     * The leaves, then the schemas and reloads, were added behind the position without a new version
+     * (a split is the last thing in both forms): bytes checkpointed before end early, and what they
+     * lack reads as not yet known.
      */
     private static WalSplit readSplit(DataInput in) throws IOException {
         long restartLsn = in.readLong();
-        if (in instanceof DataInputDeserializer d && d.available() == 0 || !in.readBoolean()) {
-            return new WalSplit(restartLsn, null);
+        List<Long> leaves = null;
+        if (more(in) && in.readBoolean()) {
+            leaves = new ArrayList<>();
+            for (int n = in.readInt(); n > 0; n--) {
+                leaves.add(in.readLong());
+            }
         }
-        List<Long> leaves = new ArrayList<>();
-        for (int n = in.readInt(); n > 0; n--) {
-            leaves.add(in.readLong());
+        Map<String, TableSchema> schemas = new HashMap<>();
+        List<TableReload> reloads = new ArrayList<>();
+        if (more(in)) {
+            for (int n = in.readInt(); n > 0; n--) {
+                TableSchema schema = TableSchemaCodec.read(in);
+                schemas.put(schema.sourceId(), schema);
+            }
+            for (int n = in.readInt(); n > 0; n--) {
+                reloads.add(new TableReload(in.readUTF(), in.readUTF(), in.readLong(), in.readBoolean()));
+            }
         }
-        return new WalSplit(restartLsn, leaves);
+        return new WalSplit(restartLsn, leaves, schemas, reloads);
+    }
+
+    private static boolean more(DataInput in) {
+        return !(in instanceof DataInputDeserializer d && d.available() == 0);
     }
 }

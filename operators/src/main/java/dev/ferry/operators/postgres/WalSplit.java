@@ -1,17 +1,32 @@
 package dev.ferry.operators.postgres;
 
-import org.apache.flink.api.connector.source.SourceSplit;
-
+import dev.ferry.state.schema.TableSchema;
 import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.connector.source.SourceSplit;
 
 /**
  * The pipe's change stream as a split: where to restart it. {@code restartLsn} is the end of the
  * last transaction whose changes were all emitted (or a position the server reported past every
  * transaction sent); 0 starts at the slot's confirmed position. {@code leaves}: the leaf partitions
  * (oids) whose rows are accounted for ({@link PostgresPartitionWatch}); null before they were listed.
+ * {@code schemas}: each table's columns as the stream last sent them (what the destination was
+ * brought in line with), so a restart can tell what changed at the source meanwhile; empty before
+ * they were kept. {@code reloads}: tables being copied again ({@link PostgresTableReloads}).
  */
-record WalSplit(long restartLsn, List<Long> leaves) implements SourceSplit {
+record WalSplit(long restartLsn, List<Long> leaves, Map<String, TableSchema> schemas, List<TableReload> reloads)
+        implements SourceSplit {
     static final String ID = "wal";
+
+    WalSplit {
+        schemas = Map.copyOf(schemas);
+        reloads = List.copyOf(reloads);
+    }
+
+    /** A stream that starts at {@code restartLsn}, nothing known yet but the leaves. */
+    static WalSplit at(long restartLsn, List<Long> leaves) {
+        return new WalSplit(restartLsn, leaves, Map.of(), List.of());
+    }
 
     @Override
     public String splitId() {

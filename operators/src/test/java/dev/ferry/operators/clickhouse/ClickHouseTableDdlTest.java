@@ -66,8 +66,26 @@ class ClickHouseTableDdlTest {
         assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, true).statements()).containsExactlyInAnyOrder(
                 "ALTER TABLE `d`.`t` DROP COLUMN IF EXISTS `gone`",
                 "ALTER TABLE `d`.`t` DROP COLUMN IF EXISTS `while_stopped`",
-                "ALTER TABLE `d`.`t` RENAME COLUMN `b_before_rename` TO `b`");
+                "ALTER TABLE `d`.`t` RENAME COLUMN IF EXISTS `b_before_rename` TO `b`");
         assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, false).statements()).containsExactly(
-                "ALTER TABLE `d`.`t` RENAME COLUMN `b_before_rename` TO `b`");
+                "ALTER TABLE `d`.`t` RENAME COLUMN IF EXISTS `b_before_rename` TO `b`");
+    }
+
+    /**
+     * A column kept after it was dropped at the source, which ClickHouse has as Nullable though the
+     * stream last knew it NOT NULL (NOT NULL dropped, then the column, with the stream behind): later
+     * rows write it as Nullable, or every value after it would be read from the wrong bytes.
+     */
+    @Test
+    void aKeptDroppedColumnIsWrittenAsClickHouseHasIt() {
+        TableSchema t = new TableSchema("public.t", "t", List.of(
+                new ColumnSchema("id", ColumnType.of(Kind.INT32), false, "int4").withPosition(1),
+                new ColumnSchema("gone", ColumnType.of(Kind.INT32), false, "int4").withPosition(2).asDropped()),
+                List.of("id"));
+        var existing = new java.util.HashMap<String, ClickHouseTableDdl.ExistingColumn>();
+        existing.put("id", new ClickHouseTableDdl.ExistingColumn("Int32", 1));
+        existing.put("gone", new ClickHouseTableDdl.ExistingColumn("Nullable(Int32)", 2));
+        var layout = ClickHouseDestinationLayout.ofDatabase("d", "Atomic");
+        assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, false).nullableThere()).containsExactly("gone");
     }
 }

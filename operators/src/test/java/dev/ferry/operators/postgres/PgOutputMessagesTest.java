@@ -14,6 +14,9 @@ import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.SchemaChanged;
+import dev.ferry.state.record.TableReloaded;
+import dev.ferry.state.record.TableReloading;
+import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecParser;
 import dev.ferry.state.spec.TableSpec;
@@ -26,6 +29,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,6 +175,63 @@ class PgOutputMessagesTest {
         assertThat(records.get(1).values()[6]).isEqualTo(7L);
     }
 
+    /**
+     * A type change Postgres applied by rewriting every row (here with new values) makes the table be
+     * copied again: the marker with the new columns, then the copy; the rows logged by transactions the
+     * copy saw are skipped, old and new shape alike, and later ones follow the copy.
+     */
+    @Test
+    void aColumnTypeChangeCopiesTheTableAgain() throws Exception {
+        SourceTable before = table();
+        pg.execute("INSERT INTO t (id, name) VALUES (1, 'a'), (2, 'b')",
+                "ALTER TABLE t ALTER COLUMN id TYPE bigint USING id * 2500000000",
+                "INSERT INTO t (id, name) VALUES (3, 'c')");
+        List<Logged> logged = peek();
+        List<ChangeRecord> records = map(logged, before);
+        assertThat(records).hasSize(5);
+        TableReloading reloading = (TableReloading) records.get(0).marker();
+        assertThat(reloading.reason()).isEqualTo("column id changed type from int4 to int8");
+        assertThat(reloading.schema().columns().get(0).sourceType()).isEqualTo("int8");
+        assertThat(records.subList(1, 4)).extracting(ChangeRecord::kind).containsOnly(Kind.SNAPSHOT);
+        assertThat(records.subList(1, 4)).extracting(r -> r.values()[0])
+                .containsExactlyInAnyOrder(2_500_000_000L, 5_000_000_000L, 3L);
+        assertThat(((TableReloaded) records.get(4).marker()).rows()).isEqualTo(3);
+
+        pg.execute("UPDATE t SET name = 'd' WHERE id = 3");
+        List<ChangeRecord> after = map(peek(), table());
+        assertThat(after.get(after.size() - 1).kind()).isEqualTo(Kind.UPDATE);
+        assertThat(after.get(after.size() - 1).values()[0]).isEqualTo(3L);
+    }
+
+    /** A column added, written and renamed before the stream gets there keeps its values under its new name. */
+    @Test
+    void aColumnAddedAndRenamedSinceKeepsItsValues() throws Exception {
+        SourceTable before = table();
+        pg.execute("ALTER TABLE t ADD COLUMN c7 int DEFAULT 5", "INSERT INTO t (id, c7) VALUES (1, 70)",
+                "ALTER TABLE t RENAME COLUMN c7 TO r8", "INSERT INTO t (id, r8) VALUES (2, 80)");
+        List<ChangeRecord> records = map(peek(), before);
+        assertThat(records).extracting(ChangeRecord::kind).containsExactly(Kind.MARKER, Kind.INSERT, Kind.INSERT);
+        SchemaChanged changed = (SchemaChanged) records.get(0).marker();
+        assertThat(changed.schema().columnNames()).endsWith("r8");
+        assertThat(records.get(1).values()[6]).isEqualTo(70L);
+        assertThat(records.get(2).values()[6]).isEqualTo(80L);
+    }
+
+    @Test
+    void incompatibilityNamesTheChange() throws Exception {
+        TableSchema known = table().schema();
+        pg.execute("ALTER TABLE t ADD COLUMN at timestamptz DEFAULT clock_timestamp()");
+        assertThat(PgOutputChangeMapper.incompatibility(known, table().schema(), Set.of("at")))
+                .isEqualTo("column at was added with values Postgres computed for every row without logging them");
+        assertThat(PgOutputChangeMapper.incompatibility(known, table().schema(), Set.of())).isNull();
+        pg.execute("ALTER TABLE t RENAME COLUMN id TO ident");
+        assertThat(PgOutputChangeMapper.incompatibility(known, table().schema(), Set.of()))
+                .isEqualTo("its key changed from (id) to (ident)");
+        pg.execute("ALTER TABLE t RENAME COLUMN ident TO id", "ALTER TABLE t ALTER COLUMN n TYPE numeric(10, 2)");
+        assertThat(PgOutputChangeMapper.incompatibility(known, table().schema(), Set.of()))
+                .startsWith("column n changed type from numeric ").endsWith(" to numeric DECIMAL(10,2)");
+    }
+
     private String md5Repeated(String s) throws Exception {
         try (Connection c = pg.connect(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT repeat(md5('" + s + "'), 10000)")) {
@@ -207,11 +268,18 @@ class PgOutputMessagesTest {
     }
 
     private List<ChangeRecord> map(List<Logged> logged, SourceTable table) throws Exception {
-        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table));
+        PostgresTableReloads reloads = new PostgresTableReloads(connections, List.of(table));
+        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table), Map.of(), reloads, true);
         List<ChangeRecord> out = new ArrayList<>();
         for (Logged l : logged) {
             long version = ChangeVersions.change(l.lsn());
-            if (l.message() instanceof Relation r) {
+            if (l.message() instanceof Begin b) {
+                mapper.begin(b.finalLsn(), Integer.toUnsignedLong(b.xid()));
+            } else if (l.message() instanceof Commit) {
+                while (reloads.copying()) {
+                    reloads.step(out::add, mapper::schema);
+                }
+            } else if (l.message() instanceof Relation r) {
                 mapper.relation(r, out::add);
             } else if (l.message() instanceof Insert i) {
                 mapper.insert(i, version, 0, out::add);
@@ -223,6 +291,7 @@ class PgOutputMessagesTest {
         }
         mapper.completeRows();
         mapper.close();
+        reloads.close();
         return out;
     }
 }

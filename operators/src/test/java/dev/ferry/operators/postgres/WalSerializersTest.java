@@ -2,7 +2,11 @@ package dev.ferry.operators.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
+import dev.ferry.state.schema.TableSchema;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +15,14 @@ class WalSerializersTest {
 
     @Test
     void splitsAndEnumeratorStatesRoundTrip() throws Exception {
-        for (WalSplit split : List.of(new WalSplit(0, null), new WalSplit(42, List.of()),
-                new WalSplit(Long.MAX_VALUE, List.of(16384L, 16390L)))) {
+        TableSchema schema = new TableSchema("public.t", "t", List.of(
+                new ColumnSchema("id", ColumnType.of(ColumnType.Kind.INT64), false, "bigint").withPosition(1),
+                new ColumnSchema("note", ColumnType.of(ColumnType.Kind.STRING), true, "text").withPosition(3)),
+                List.of("id"));
+        for (WalSplit split : List.of(WalSplit.at(0, null), WalSplit.at(42, List.of()),
+                WalSplit.at(Long.MAX_VALUE, List.of(16384L, 16390L)),
+                new WalSplit(7, null, Map.of("public.t", schema), List.of(new TableReload("public.t", "10:20:12,15", 99, false))),
+                new WalSplit(8, List.of(1L), Map.of(), List.of(new TableReload("public.u", "10:10:", 5, true))))) {
             byte[] bytes = WalSerializers.SPLIT.serialize(split);
             assertThat(WalSerializers.SPLIT.deserialize(WalSerializers.SPLIT.getVersion(), bytes)).isEqualTo(split);
             WalEnumerator.State state = new WalEnumerator.State(split);
@@ -25,17 +35,24 @@ class WalSerializersTest {
                 WalSerializers.ENUMERATOR.serialize(assigned))).isEqualTo(assigned);
     }
 
-    /** A checkpoint taken before the leaves were kept holds the position only: read as not yet listed. */
+    /**
+     * A checkpoint taken before the leaves were kept holds the position only: read as not yet listed;
+     * one taken before schemas and reloads were kept ends after the leaves.
+     */
     @Test
     void olderFormsReadWithoutLeaves() throws Exception {
         DataOutputSerializer split = new DataOutputSerializer(8);
         split.writeLong(1234);
-        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(new WalSplit(1234, null));
+        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(WalSplit.at(1234, null));
+        split.writeBoolean(true);
+        split.writeInt(1);
+        split.writeLong(5);
+        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(WalSplit.at(1234, List.of(5L)));
 
         DataOutputSerializer state = new DataOutputSerializer(9);
         state.writeBoolean(true);
         state.writeLong(99);
         assertThat(WalSerializers.ENUMERATOR.deserialize(1, state.getCopyOfBuffer()))
-                .isEqualTo(new WalEnumerator.State(new WalSplit(99, null)));
+                .isEqualTo(new WalEnumerator.State(WalSplit.at(99, null)));
     }
 }

@@ -1,19 +1,16 @@
 package dev.ferry.state.record;
 
-import dev.ferry.state.schema.ColumnSchema;
-import dev.ferry.state.schema.ColumnType;
-import dev.ferry.state.schema.TableSchema;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Binary form of the {@link Marker} types. */
 final class MarkerCodec {
     private static final byte SNAPSHOT_UNIT_DONE = 1;
     private static final byte SCHEMA_CHANGED = 2;
     private static final byte TRUNCATED = 3;
+    private static final byte TABLE_RELOADING = 4;
+    private static final byte TABLE_RELOADED = 5;
 
     private MarkerCodec() {}
 
@@ -26,48 +23,22 @@ final class MarkerCodec {
             out.writeLong(d.rows());
         } else if (marker instanceof SchemaChanged c) {
             out.writeByte(SCHEMA_CHANGED);
-            writeSchema(c.schema(), out);
+            TableSchemaCodec.write(c.schema(), out);
         } else if (marker instanceof Truncated t) {
             out.writeByte(TRUNCATED);
             out.writeLong(t.version());
             out.writeLong(t.commitPosition());
+        } else if (marker instanceof TableReloading r) {
+            out.writeByte(TABLE_RELOADING);
+            TableSchemaCodec.write(r.schema(), out);
+            out.writeLong(r.version());
+            out.writeUTF(r.reason());
+        } else if (marker instanceof TableReloaded r) {
+            out.writeByte(TABLE_RELOADED);
+            out.writeLong(r.rows());
         } else {
             throw new IOException("unknown marker " + marker);
         }
-    }
-
-    static void writeSchema(TableSchema t, DataOutput out) throws IOException {
-        out.writeUTF(t.sourceId());
-        out.writeUTF(t.target());
-        out.writeInt(t.columns().size());
-        for (ColumnSchema c : t.columns()) {
-            out.writeUTF(c.name());
-            out.writeUTF(c.type().toString());
-            out.writeBoolean(c.nullable());
-            out.writeUTF(c.sourceType());
-            out.writeBoolean(c.dropped());
-            ValueCodec.write(c.missing(), out);
-            out.writeInt(c.position());
-        }
-        out.writeInt(t.key().size());
-        for (String k : t.key()) {
-            out.writeUTF(k);
-        }
-    }
-
-    static TableSchema readSchema(DataInput in) throws IOException {
-        String sourceId = in.readUTF();
-        String target = in.readUTF();
-        List<ColumnSchema> columns = new ArrayList<>();
-        for (int n = in.readInt(); n > 0; n--) {
-            columns.add(new ColumnSchema(in.readUTF(), ColumnType.parse(in.readUTF()), in.readBoolean(), in.readUTF(),
-                    in.readBoolean(), ValueCodec.read(in), in.readInt()));
-        }
-        List<String> key = new ArrayList<>();
-        for (int n = in.readInt(); n > 0; n--) {
-            key.add(in.readUTF());
-        }
-        return new TableSchema(sourceId, target, columns, key);
     }
 
     static Marker read(DataInput in) throws IOException {
@@ -76,10 +47,16 @@ final class MarkerCodec {
             return new SnapshotUnitDone(in.readUTF(), in.readInt(), in.readInt(), in.readLong());
         }
         if (tag == SCHEMA_CHANGED) {
-            return new SchemaChanged(readSchema(in));
+            return new SchemaChanged(TableSchemaCodec.read(in));
         }
         if (tag == TRUNCATED) {
             return new Truncated(in.readLong(), in.readLong());
+        }
+        if (tag == TABLE_RELOADING) {
+            return new TableReloading(TableSchemaCodec.read(in), in.readLong(), in.readUTF());
+        }
+        if (tag == TABLE_RELOADED) {
+            return new TableReloaded(in.readLong());
         }
         throw new IOException("unknown marker tag " + tag);
     }

@@ -35,6 +35,14 @@ public final class PipeSettings {
         DROP
     }
 
+    /** What a source change the destination table cannot follow in place leads to. */
+    public enum IncompatibleSchemaChange {
+        /** The table is copied again into a fresh table, which replaces it; the pipe goes on. */
+        RESYNC,
+        /** The pipe stops (Failed) with the cause, for someone to decide. */
+        FAIL
+    }
+
     public static final PipeOption<ReplicationMode> REPLICATION_MODE = PipeOption.enumOption(
             "replication_mode", ReplicationMode.CDC, ReplicationMode.class,
             "cdc (initial load + CDC), snapshot (initial load only) or cdc_only.");
@@ -61,6 +69,11 @@ public final class PipeSettings {
                     "dropped_columns", DroppedColumns.KEEP, DroppedColumns.class,
                     "keep (a column dropped at the source stays in ClickHouse with its values) or drop.")
             .editableWhilePaused();
+    public static final PipeOption<IncompatibleSchemaChange> INCOMPATIBLE_SCHEMA_CHANGE = PipeOption.enumOption(
+                    "incompatible_schema_change", IncompatibleSchemaChange.RESYNC, IncompatibleSchemaChange.class,
+                    "resync (a table whose column type, key or unlogged default changed is copied again by itself)"
+                            + " or fail.")
+            .editableWhilePaused();
     public static final PipeOption<String> PUBLICATION_NAME = PipeOption.patternOption(
             "publication_name", null, "[a-z_][a-z0-9_]{0,62}", "a lower-case Postgres identifier",
             "Postgres publication; default ferry_<pipe name>.");
@@ -82,6 +95,7 @@ public final class PipeSettings {
             SYNC_INTERVAL_SECONDS,
             PULL_BATCH_SIZE,
             DROPPED_COLUMNS,
+            INCOMPATIBLE_SCHEMA_CHANGE,
             PUBLICATION_NAME,
             REPLICATION_SLOT_NAME);
 }

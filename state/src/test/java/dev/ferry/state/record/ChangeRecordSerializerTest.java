@@ -2,7 +2,11 @@ package dev.ferry.state.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
+import dev.ferry.state.schema.TableSchema;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.UUID;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -19,7 +23,17 @@ class ChangeRecordSerializerTest {
         };
         ChangeRecord row = ChangeRecord.row("public.t", ChangeRecord.Kind.UPDATE, 0xFFFF_FFFF_FFL, values);
         ChangeRecord marker = ChangeRecord.marker("public.t", new SnapshotUnitDone("public.t#3", 3, 10, 12345));
-        for (ChangeRecord r : new ChangeRecord[] {row, marker}) {
+        TableSchema schema = new TableSchema("public.t", "t", List.of(
+                new ColumnSchema("id", ColumnType.of(ColumnType.Kind.INT64), false, "int8").withPosition(1),
+                new ColumnSchema("gone", ColumnType.of(ColumnType.Kind.STRING), true, "text").asDropped()),
+                List.of("id"));
+        ChangeRecord[] markers = {
+            ChangeRecord.marker("public.t", new SchemaChanged(schema)),
+            ChangeRecord.marker("public.t", new Truncated(ChangeVersions.change(99), 98)),
+            ChangeRecord.marker("public.t", new TableReloading(schema, 1234, "column id changed type from int4 to int8")),
+            ChangeRecord.marker("public.t", new TableReloaded(3))
+        };
+        for (ChangeRecord r : new ChangeRecord[] {row, marker, markers[0], markers[1], markers[2], markers[3]}) {
             DataOutputSerializer out = new DataOutputSerializer(64);
             ChangeRecordSerializer.INSTANCE.serialize(r, out);
             ChangeRecord back = ChangeRecordSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
