@@ -179,6 +179,7 @@ public final class PipeControl {
             e = pause(e.name());
         }
         record(spec, PipeState.PAUSED, PipeState.MODIFYING, modification(added, removed));
+        List<String> there = existing(spec, added);
         List<TableSchema> tables;
         try {
             tables = source.prepare(spec, false);
@@ -194,7 +195,12 @@ public final class PipeControl {
         load.removeAll(removed);
         load.retainAll(ids(tables));
         PipeState start = load.isEmpty() ? PipeState.RUNNING : PipeState.SNAPSHOT;
-        PipeEntry modified = e.withSpec(doc).withRun(e.run().next(List.copyOf(load), List.of(), start));
+        // A table added back after it was removed: its old rows may be gone at the source, so it is loaded
+        // into a copy that replaces it, like a resync.
+        List<String> reload = there.stream().filter(load::contains).toList();
+        PipeRun run = e.run().next(List.copyOf(load), reload, start);
+        createCopies(spec, tables, run);
+        PipeEntry modified = e.withSpec(doc).withRun(run);
         catalog.put(modified);
         return start(modified, spec, e.savepoint(), PipeState.MODIFYING, start);
     }
@@ -229,18 +235,41 @@ public final class PipeControl {
         }
         List<TableSchema> schemas = source.prepare(spec, false);
         PipeRun run = e.run().next(tables, tables, PipeState.RESYNC);
+        createCopies(spec, schemas, run);
+        PipeEntry resyncing = e.withRun(run);
+        catalog.put(resyncing);
+        return start(resyncing, spec, fresh ? null : e.savepoint(), now, PipeState.RESYNC);
+    }
+
+    /** Empty copies of the tables {@code run} resyncs, which its load fills and then swaps in. */
+    private void createCopies(PipeSpec spec, List<TableSchema> schemas, PipeRun run) {
         withDestination(spec, client -> {
             ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
             for (TableSchema t : schemas) {
-                if (tables.contains(t.sourceId())) {
+                if (run.resyncTables().contains(t.sourceId())) {
                     ClickHouseResync.createCopy(client, layout, t, run.generation());
                 }
             }
             return null;
         });
-        PipeEntry resyncing = e.withRun(run);
-        catalog.put(resyncing);
-        return start(resyncing, spec, fresh ? null : e.savepoint(), now, PipeState.RESYNC);
+    }
+
+    /** The tables of {@code sourceIds} whose ClickHouse table exists already. */
+    private List<String> existing(PipeSpec spec, List<String> sourceIds) {
+        if (sourceIds.isEmpty()) {
+            return List.of();
+        }
+        return withDestination(spec, client -> {
+            List<String> found = new ArrayList<>();
+            for (String id : sourceIds) {
+                String target = spec.table(id).orElseThrow().target();
+                if (!client.queryAll("SELECT 1 FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+                        java.util.Map.of("db", spec.destination().get(DestinationOptions.DATABASE), "t", target)).isEmpty()) {
+                    found.add(id);
+                }
+            }
+            return found;
+        });
     }
 
     /** Stops the pipe and removes it: job, slot, publication, catalog entry (and its tables, if asked). */

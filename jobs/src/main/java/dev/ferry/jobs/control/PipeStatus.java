@@ -19,7 +19,8 @@ import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * What {@code ferry status} shows: state and since when, the last error, the Flink job and its web
- * UI page, tasks that are not running and the job's latest failure while it retries, durable
+ * UI page, tasks that are not running and the job's latest failure while it retries, recent events
+ * (tables copied again after a schema change), durable
  * progress per table, and for CDC pipes the replication lag (in seconds as Postgres measures it for
  * the slot's consumer, and the source WAL position against the position acknowledged to the slot)
  * and the slot's retained WAL.
@@ -35,7 +36,10 @@ public record PipeStatus(
         String jobPage,
         Optional<FlinkRestClient.JobHealth> health,
         List<TableProgressRow> tables,
-        Optional<Replication> replication) {
+        Optional<Replication> replication,
+        List<StateChange> events) {
+    /** Recent events shown (rows of pipe_states that leave the state as it was: a table copied again). */
+    private static final int EVENTS = 5;
 
     public static PipeStatus of(PipeControl control, String name) throws IOException {
         PipeState state = control.state(name);
@@ -49,7 +53,9 @@ public record PipeStatus(
             history = status.history(name);
             progress = status.progress(name);
         }
-        StateChange last = history.isEmpty() ? null : history.get(history.size() - 1);
+        List<StateChange> moves = history.stream().filter(c -> !c.state().label().equals(c.previous())).toList();
+        List<StateChange> events = history.stream().filter(c -> c.state().label().equals(c.previous())).toList();
+        StateChange last = moves.isEmpty() ? null : moves.get(moves.size() - 1);
         String lastError = history.stream().filter(c -> c.state() == PipeState.FAILED).reduce((a, b) -> b)
                 .map(StateChange::reason).orElse("");
         FlinkRestClient flink = new FlinkRestClient(e.flinkUrl());
@@ -57,7 +63,7 @@ public record PipeStatus(
         Optional<FlinkRestClient.JobHealth> health = e.hasJob() ? flink.health(e.jobId()) : Optional.empty();
         return new PipeStatus(name, state, last == null ? null : last.at(), last == null ? "" : last.reason(), lastError,
                 e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", health, progress,
-                PipeSource.of(spec).replication(spec));
+                PipeSource.of(spec).replication(spec), events.subList(Math.max(0, events.size() - EVENTS), events.size()));
     }
 
     public void print(PrintWriter out) {
@@ -78,6 +84,7 @@ public record PipeStatus(
                 out.printf("  retrying since %s: %s%n", h.lastFailureAt(), h.lastFailure());
             }
         });
+        events.forEach(e -> out.printf("  %s: %s%n", e.at(), e.reason()));
         for (TableProgressRow t : tables) {
             out.printf("  %-40s partitions %d/%s  snapshot rows %,d  inserts %,d  updates %,d  deletes %,d%n", t.table(),
                     t.partitionsDone(), t.partitionsTotal() == 0 ? "?" : String.valueOf(t.partitionsTotal()),
