@@ -13,6 +13,7 @@ import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.ColumnSchema;
+import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.TableSpec;
 import java.sql.Connection;
@@ -70,6 +71,8 @@ final class PgOutputChangeMapper {
     private final PostgresTableReloads reloads;
     private final boolean reloadIncompatible;
     private final Map<Integer, Binding> relations = new HashMap<>();
+    /** Per table, each column's type (oid and modifier) as the last relation message gave it. */
+    private final Map<String, Map<String, List<Integer>>> loggedTypes = new HashMap<>();
     private final PostgresToastFill toast;
     /** The WAL position of the last insert and how many rows were logged there before it. */
     private long lastInsertLsn = -1;
@@ -151,6 +154,37 @@ final class PgOutputChangeMapper {
                     + " table cannot follow in place: resync " + table + " (or set incompatible_schema_change: resync)"));
         }
         schemas.put(table, reloads.start(table, why, out));
+        loggedTypes.remove(table); // relations from before the copy are skipped, and compare with nothing
+    }
+
+    /**
+     * A column whose type changed between what the rows were logged with and what the stream knows,
+     * where the catalog cannot tell (the column was dropped since): by the type the previous relation
+     * message of the table gave it, or a numeric's precision and scale. Null if none.
+     */
+    private String retyped(String table, TableSchema known, TableSchema current, Relation r) {
+        Map<String, List<Integer>> before = loggedTypes.get(table);
+        Map<String, List<Integer>> logged = new HashMap<>();
+        String why = null;
+        for (RelationColumn c : r.columns()) {
+            List<Integer> type = List.of(c.typeOid(), c.typeMod());
+            logged.put(c.name(), type);
+            List<Integer> previous = before == null ? null : before.get(c.name());
+            int at = known.indexOf(c.name());
+            if (why != null || at < 0 || known.columns().get(at).dropped() || current.indexOf(c.name()) >= 0) {
+                continue; // the catalog has the column: incompatibility() compares its type
+            }
+            ColumnType kind = known.columns().get(at).type();
+            if (previous != null && !previous.equals(type)) {
+                why = "column " + c.name() + " changed type";
+            } else if (kind.kind() == ColumnType.Kind.DECIMAL && c.typeMod() >= 4
+                    && c.typeMod() - 4 != (kind.precision() << 16 | kind.scale())) {
+                why = "column " + c.name() + " changed type to numeric(" + ((c.typeMod() - 4) >> 16) + ", "
+                        + ((c.typeMod() - 4) & 0xFFFF) + ")";
+            }
+        }
+        loggedTypes.put(table, logged);
+        return why;
     }
 
     /**
@@ -200,13 +234,17 @@ final class PgOutputChangeMapper {
         if (!reloads.skips(table, xid)) {
             Current current = current(table);
             TableSchema now = current.table().schema();
+            String retyped = retyped(table, known, now, r);
             String why = incompatibility(known, now, current.filled());
             Map<String, ColumnSchema> addedSince = null;
             if (why == null) {
-                Map<String, Integer> loggedTypes = new HashMap<>();
-                r.columns().forEach(c -> loggedTypes.put(c.name(), c.typeOid()));
+                why = retyped;
+            }
+            if (why == null) {
+                Map<String, Integer> typeOids = new HashMap<>();
+                r.columns().forEach(c -> typeOids.put(c.name(), c.typeOid()));
                 aliases.putAll(passingNames(known, now, fields));
-                addedSince = addedAndRenamed(known, current, fields, loggedTypes, aliases);
+                addedSince = addedAndRenamed(known, current, fields, typeOids, aliases);
                 if (addedSince == null) {
                     why = "columns were added, renamed and dropped since the rows now streamed were logged, in a way"
                             + " that does not tell which of today's columns their values belong to";

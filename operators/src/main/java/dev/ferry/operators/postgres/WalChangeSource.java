@@ -4,12 +4,15 @@ import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
+import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -87,7 +90,11 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
 
     @Override
     public SplitEnumerator<WalSplit, WalEnumerator.State> createEnumerator(SplitEnumeratorContext<WalSplit> context) {
-        return new WalEnumerator(context, new WalEnumerator.State(WalSplit.at(0, leaves)));
+        // A new stream starts from the schemas the destination tables were made with, checkpointed from the
+        // first checkpoint on: a restart after the source changed meanwhile still knows what rows in the slot follow.
+        Map<String, TableSchema> schemas = new HashMap<>();
+        tables.forEach(t -> schemas.put(t.spec().sourceId(), t.schema()));
+        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of())));
     }
 
     @Override

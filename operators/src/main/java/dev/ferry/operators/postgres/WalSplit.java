@@ -23,11 +23,6 @@ record WalSplit(long restartLsn, List<Long> leaves, Map<String, TableSchema> sch
         reloads = List.copyOf(reloads);
     }
 
-    /** A stream that starts at {@code restartLsn}, nothing known yet but the leaves. */
-    static WalSplit at(long restartLsn, List<Long> leaves) {
-        return new WalSplit(restartLsn, leaves, Map.of(), List.of());
-    }
-
     @Override
     public String splitId() {
         return ID;

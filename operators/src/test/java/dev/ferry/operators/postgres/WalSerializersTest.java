@@ -19,8 +19,8 @@ class WalSerializersTest {
                 new ColumnSchema("id", ColumnType.of(ColumnType.Kind.INT64), false, "bigint").withPosition(1),
                 new ColumnSchema("note", ColumnType.of(ColumnType.Kind.STRING), true, "text").withPosition(3)),
                 List.of("id"));
-        for (WalSplit split : List.of(WalSplit.at(0, null), WalSplit.at(42, List.of()),
-                WalSplit.at(Long.MAX_VALUE, List.of(16384L, 16390L)),
+        for (WalSplit split : List.of(at(0, null), at(42, List.of()),
+                at(Long.MAX_VALUE, List.of(16384L, 16390L)),
                 new WalSplit(7, null, Map.of("public.t", schema), List.of(new TableReload("public.t", "10:20:12,15", 99, false))),
                 new WalSplit(8, List.of(1L), Map.of(), List.of(new TableReload("public.u", "10:10:", 5, true))))) {
             byte[] bytes = WalSerializers.SPLIT.serialize(split);
@@ -35,6 +35,10 @@ class WalSerializersTest {
                 WalSerializers.ENUMERATOR.serialize(assigned))).isEqualTo(assigned);
     }
 
+    private static WalSplit at(long restartLsn, List<Long> leaves) {
+        return new WalSplit(restartLsn, leaves, Map.of(), List.of());
+    }
+
     /**
      * A checkpoint taken before the leaves were kept holds the position only: read as not yet listed;
      * one taken before schemas and reloads were kept ends after the leaves.
@@ -43,16 +47,16 @@ class WalSerializersTest {
     void olderFormsReadWithoutLeaves() throws Exception {
         DataOutputSerializer split = new DataOutputSerializer(8);
         split.writeLong(1234);
-        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(WalSplit.at(1234, null));
+        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(at(1234, null));
         split.writeBoolean(true);
         split.writeInt(1);
         split.writeLong(5);
-        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(WalSplit.at(1234, List.of(5L)));
+        assertThat(WalSerializers.SPLIT.deserialize(1, split.getCopyOfBuffer())).isEqualTo(at(1234, List.of(5L)));
 
         DataOutputSerializer state = new DataOutputSerializer(9);
         state.writeBoolean(true);
         state.writeLong(99);
         assertThat(WalSerializers.ENUMERATOR.deserialize(1, state.getCopyOfBuffer()))
-                .isEqualTo(new WalEnumerator.State(WalSplit.at(99, null)));
+                .isEqualTo(new WalEnumerator.State(at(99, null)));
     }
 }
