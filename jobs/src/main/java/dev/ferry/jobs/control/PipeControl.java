@@ -11,6 +11,7 @@ import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
+import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.lifecycle.PipeTransitions;
@@ -22,6 +23,7 @@ import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecDocument;
 import dev.ferry.state.spec.PipeSpecParser;
+import dev.ferry.state.spec.SourceKind;
 import dev.ferry.state.spec.TableSpec;
 import java.io.IOException;
 import java.time.Duration;
@@ -234,7 +236,17 @@ public final class PipeControl {
             now = PipeState.PAUSED;
         }
         List<TableSchema> schemas = source.prepare(spec, false);
-        PipeRun run = e.run().next(tables, tables, PipeState.RESYNC);
+        // A streaming Postgres pipe's change stream copies keyless tables again itself: a load would read
+        // them under its own snapshot, which cannot tell rows the stream also sends apart (they have no key).
+        boolean streaming = !fresh && spec.sourceKind() == SourceKind.POSTGRES
+                && spec.setting(PipeSettings.REPLICATION_MODE) != ReplicationMode.SNAPSHOT;
+        List<String> reload = !streaming ? List.of() : schemas.stream()
+                .filter(t -> tables.contains(t.sourceId()) && t.key().equals(List.of(PostgresCatalog.CTID_COLUMN)))
+                .map(TableSchema::sourceId).toList();
+        List<String> load = tables.stream().filter(t -> !reload.contains(t)).toList();
+        PipeRun run = reload.isEmpty() ? e.run().next(tables, tables, PipeState.RESYNC)
+                : load.isEmpty() ? e.run().reloading(reload, PipeState.RESYNC)
+                : new PipeRun(e.run().generation() + 1, load, load, reload, PipeState.RESYNC);
         createCopies(spec, schemas, run);
         PipeEntry resyncing = e.withRun(run);
         catalog.put(resyncing);

@@ -43,7 +43,7 @@ public final class PostgresPipeJob {
             graph.addLoad(snapshot, snapshot.readers(), "postgres initial load", "postgres-snapshot");
         }
         if (mode != ReplicationMode.SNAPSHOT) {
-            graph.addChanges(WalChangeSource.create(spec, tables), "postgres changes", "postgres-wal");
+            graph.addChanges(WalChangeSource.create(spec, tables, run), "postgres changes", "postgres-wal");
         }
         return graph.finish();
     }

@@ -74,8 +74,10 @@ class PipeClusterIT {
         SteadyWriters.fill(pg, 100_000);
         pg.execute("CREATE TABLE orders (id bigint PRIMARY KEY, item text NOT NULL, qty int)",
                 "ALTER TABLE orders REPLICA IDENTITY FULL",
-                "INSERT INTO orders SELECT g, 'item ' || g, g % 17 FROM generate_series(1, 50000) g");
-        Path spec = spec("flow", "[public.accounts]",
+                "INSERT INTO orders SELECT g, 'item ' || g, g % 17 FROM generate_series(1, 50000) g",
+                "CREATE TABLE visits (who text, page int)",
+                "INSERT INTO visits SELECT 'v' || g % 100, g % 7 FROM generate_series(1, 30000) g");
+        Path spec = spec("flow", "[public.accounts, public.visits]",
                 "{sync_interval_seconds: 1, snapshot_num_rows_per_partition: 20000, initial_load_parallelism: 2}");
 
         cli.ok("create", spec.toString(), "--flink", FlinkTestCluster.url());
@@ -125,6 +127,16 @@ class PipeClusterIT {
                 + "' AND name LIKE '%resync%'")).isZero();
         awaitEqual(pg, ch, schema("orders"), "orders", MINUTE);
 
+        // A keyless table is copied again by the change stream: inserts before, during and after it land once.
+        pg.execute("INSERT INTO visits SELECT 'before', g FROM generate_series(1, 500) g");
+        cli.ok("resync", "flow", "--table", "public.visits");
+        pg.execute("INSERT INTO visits SELECT 'during', g FROM generate_series(1, 500) g");
+        awaitState(ch, "flow", PipeState.RUNNING, LONG);
+        pg.execute("INSERT INTO visits SELECT 'after', g FROM generate_series(1, 500) g");
+        awaitEqual(pg, ch, schema("visits"), "visits", MINUTE);
+        assertThat(ch.count("SELECT count() FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = 'flow'"
+                + " AND reason LIKE 'public.visits: copied again%'")).isPositive();
+
         // A removed table stops receiving changes and keeps its data.
         cli.ok("remove-tables", "flow", "public.orders");
         awaitState(ch, "flow", PipeState.RUNNING, MINUTE);
@@ -133,7 +145,7 @@ class PipeClusterIT {
         awaitEqual(pg, ch, schema("accounts"), "accounts", MINUTE);
         assertThat(ch.count("SELECT count() FROM `" + ch.name() + "`.orders FINAL WHERE _is_deleted = 0"))
                 .isEqualTo(ordersBefore);
-        assertThat(publicationTables("ferry_flow")).containsExactly("accounts");
+        assertThat(publicationTables("ferry_flow")).containsExactlyInAnyOrder("accounts", "visits");
 
         // Added back, it is loaded into a copy that replaces its old table: rows deleted meanwhile are gone.
         cli.ok("add-tables", "flow", "public.orders");
@@ -151,6 +163,7 @@ class PipeClusterIT {
                 "Provisioning", "Setup", "Snapshot", "Running",
                 "Pausing", "Paused", "Running",
                 "Pausing", "Paused", "Modifying", "Snapshot", "Running",
+                "Pausing", "Paused", "Resync", "Running",
                 "Pausing", "Paused", "Resync", "Running",
                 "Pausing", "Paused", "Modifying", "Running",
                 "Pausing", "Paused", "Modifying", "Snapshot", "Running");

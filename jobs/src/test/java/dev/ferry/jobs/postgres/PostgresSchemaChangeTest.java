@@ -259,9 +259,10 @@ class PostgresSchemaChangeTest {
     /**
      * DDL interleaved with DML at random ({@code -Dferry.ddl.seed}, {@code -Dferry.ddl.rounds}):
      * columns added (with and without constant defaults, NOT NULL with a default), dropped, renamed,
-     * NOT NULL dropped, types changed (with new values: USING), TRUNCATE, while the pipe runs and while
+     * NOT NULL dropped, types changed (with new values: USING), TRUNCATE, while the pipe runs, while
      * it is paused wherever the stream was (the ALTERs then reach the resumed pipe through the catalog
-     * and through rows still in the slot), with {@code dropped_columns} keep or drop. Every few rounds
+     * and through rows still in the slot) and while it restarts after a TaskManager was lost, with
+     * {@code dropped_columns} keep or drop. Every few rounds
      * and at the end ClickHouse equals Postgres by checksum over the source's columns.
      */
     @Test
@@ -288,6 +289,11 @@ class PostgresSchemaChangeTest {
                         pg.execute(ddl.next());
                     }
                     job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
+                } else if (ddl.random.nextInt(25) == 0) {
+                    // a TaskManager lost: the job restarts from its last checkpoint, the DDL goes on meanwhile
+                    cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
+                    pg.execute(ddl.next());
+                    cluster.startTaskManager();
                 } else {
                     pg.execute(ddl.next());
                 }

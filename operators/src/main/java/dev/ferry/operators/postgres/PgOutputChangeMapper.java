@@ -102,16 +102,18 @@ final class PgOutputChangeMapper {
 
     /**
      * Before the first message: tells the writer the schemas the stream continues with where they are
-     * not the job's, takes up the checkpointed reloads (a copy cut short is made again), and copies
-     * again every table that changed meanwhile in a way the destination cannot follow.
+     * not the job's, takes up the checkpointed reloads (a copy cut short is made again), copies the
+     * {@code asked} tables again, and every table that changed meanwhile in a way the destination
+     * cannot follow.
      */
-    void start(List<TableReload> restored, Consumer<ChangeRecord> out) throws SQLException {
+    void start(List<TableReload> restored, List<String> asked, Consumer<ChangeRecord> out) throws SQLException {
         for (Map.Entry<String, TableSchema> e : schemas.entrySet()) {
             if (!e.getValue().equals(initial.get(e.getKey()))) {
                 out.accept(ChangeRecord.marker(e.getKey(), new SchemaChanged(e.getValue())));
             }
         }
         Set<String> reloading = new java.util.HashSet<>();
+        Set<String> copyingAgain = new java.util.HashSet<>();
         for (TableReload r : restored) {
             if (!schemas.containsKey(r.table())) {
                 continue; // no longer in the pipe
@@ -121,6 +123,13 @@ final class PgOutputChangeMapper {
                 reloads.restoreFinished(r);
             } else {
                 schemas.put(r.table(), reloads.start(r.table(), "its copy was cut short by a restart", out));
+                copyingAgain.add(r.table());
+            }
+        }
+        for (String table : asked) {
+            if (schemas.containsKey(table) && !copyingAgain.contains(table)) {
+                schemas.put(table, reloads.start(table, "a resync was asked for", out));
+                reloading.add(table);
             }
         }
         for (String table : List.copyOf(schemas.keySet())) {

@@ -2,6 +2,7 @@ package dev.ferry.operators.postgres;
 
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.schema.TableSchema;
@@ -45,20 +46,23 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
     private final List<SourceTable> tables;
     /** Leaf partitions when the job was made: a new stream accounts for these (the initial load reads them). */
     private final List<Long> leaves;
-    /** incompatible_schema_change: resync. */
-    private final boolean reloadIncompatible;
+    private final WalOptions options;
 
     private WalChangeSource(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            List<Long> leaves, boolean reloadIncompatible) {
+            List<Long> leaves, WalOptions options) {
         this.connections = connections;
         this.slot = slot;
         this.publication = publication;
         this.tables = new ArrayList<>(tables);
         this.leaves = new ArrayList<>(leaves);
-        this.reloadIncompatible = reloadIncompatible;
+        this.options = options;
     }
 
-    public static Source<ChangeRecord, ?, ?> create(PipeSpec spec, List<SourceTable> tables) {
+    /**
+     * @param run the pipe's run: its tables to copy again ({@link PipeRun#reloadTables()}) are copied
+     *     once by the stream
+     */
+    public static Source<ChangeRecord, ?, ?> create(PipeSpec spec, List<SourceTable> tables, PipeRun run) {
         PostgresConnections connections = new PostgresConnections(spec.name(), spec.source());
         List<Long> leaves;
         try {
@@ -68,8 +72,8 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
                     + " failed: " + PipeSetupException.firstLine(e), e);
         }
         WalChangeSource source = new WalChangeSource(connections, spec.replicationSlotName(), spec.publicationName(),
-                tables, leaves, spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
-                        == PipeSettings.IncompatibleSchemaChange.RESYNC);
+                tables, leaves, new WalOptions(spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
+                        == PipeSettings.IncompatibleSchemaChange.RESYNC, run.generation(), run.reloadTables()));
         return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
                 slotExists(connections, spec.replicationSlotName()));
     }
@@ -94,7 +98,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
         // first checkpoint on: a restart after the source changed meanwhile still knows what rows in the slot follow.
         Map<String, TableSchema> schemas = new HashMap<>();
         tables.forEach(t -> schemas.put(t.spec().sourceId(), t.schema()));
-        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of())));
+        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of(), 0)));
     }
 
     @Override
@@ -115,7 +119,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
 
     @Override
     public SourceReader<ChangeRecord, WalSplit> createReader(SourceReaderContext context) {
-        return new WalReader(connections, slot, publication, tables, reloadIncompatible, context);
+        return new WalReader(connections, slot, publication, tables, options, context);
     }
 
     @Override

@@ -73,7 +73,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private final String publication;
     private final List<SourceTable> tables;
     private final AtomicLong confirm;
-    private final boolean reloadIncompatible;
+    private final WalOptions options;
     private final FetchPause idle = new FetchPause();
 
     private WalSplit split;
@@ -94,12 +94,12 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private long commitLsn;
 
     WalFetcher(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            boolean reloadIncompatible, AtomicLong confirm) {
+            WalOptions options, AtomicLong confirm) {
         this.connections = connections;
         this.slot = slot;
         this.publication = publication;
         this.tables = tables;
-        this.reloadIncompatible = reloadIncompatible;
+        this.options = options;
         this.confirm = confirm;
     }
 
@@ -132,7 +132,11 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 }
             };
             if (!started) {
-                mapper.start(split.reloads(), out);
+                boolean asked = options.run() > split.reloadedRun() && !options.reloadTables().isEmpty();
+                mapper.start(split.reloads(), asked ? options.reloadTables() : List.of(), out);
+                if (asked) {
+                    batch.add(WalSplit.ID, WalEvent.reloadsOfRun(options.run()));
+                }
                 tables.forEach(t -> batch.add(WalSplit.ID, WalEvent.schemaSent(mapper.schema(t.spec().sourceId()))));
                 started = true;
             }
@@ -277,7 +281,8 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         handedOn = split.restartLsn();
         reloads = new PostgresTableReloads(connections, tables);
         reloadsHandedOn = split.reloads();
-        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), reloads, reloadIncompatible);
+        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), reloads,
+                options.reloadIncompatible());
         partitions = new PostgresPartitionWatch(connections, tables, split.leaves(), mapper::schema);
     }
 

@@ -26,12 +26,14 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
         private List<Long> leaves;
         private final Map<String, TableSchema> schemas;
         private List<TableReload> reloads;
+        private int reloadedRun;
 
         Position(WalSplit split) {
             this.restartLsn = split.restartLsn();
             this.leaves = split.leaves();
             this.schemas = new HashMap<>(split.schemas());
             this.reloads = split.reloads();
+            this.reloadedRun = split.reloadedRun();
         }
 
         void apply(WalEvent event) {
@@ -41,6 +43,8 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
                 schemas.put(event.schema().sourceId(), event.schema());
             } else if (event.reloads() != null) {
                 reloads = event.reloads();
+            } else if (event.reloadedRun() > 0) {
+                reloadedRun = event.reloadedRun();
             } else {
                 restartLsn = event.restartLsn();
             }
@@ -51,14 +55,14 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
     private final TreeMap<Long, Long> checkpointed = new TreeMap<>();
 
     WalReader(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            boolean reloadIncompatible, SourceReaderContext context) {
-        this(connections, slot, publication, tables, reloadIncompatible, context, new AtomicLong());
+            WalOptions options, SourceReaderContext context) {
+        this(connections, slot, publication, tables, options, context, new AtomicLong());
     }
 
     private WalReader(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            boolean reloadIncompatible, SourceReaderContext context, AtomicLong confirm) {
+            WalOptions options, SourceReaderContext context, AtomicLong confirm) {
         super(new SingleThreadFetcherManager<>(
-                        () -> new WalFetcher(connections, slot, publication, tables, reloadIncompatible, confirm),
+                        () -> new WalFetcher(connections, slot, publication, tables, options, confirm),
                         new Configuration()),
                 (event, output, position) -> {
                     if (event.record() != null) {
@@ -100,6 +104,6 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
 
     @Override
     protected WalSplit toSplitType(String splitId, Position position) {
-        return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads);
+        return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads, position.reloadedRun);
     }
 }

@@ -67,10 +67,11 @@ final class WalSerializers {
             out.writeLong(r.positionAfter());
             out.writeBoolean(r.copied());
         }
+        out.writeInt(split.reloadedRun());
     }
 
     /**
-     * The leaves, then the schemas and reloads, were added behind the position without a new version
+     * The leaves, then the schemas and reloads, then the run, were added behind the position without a new version
      * (a split is the last thing in both forms): bytes checkpointed before end early, and what they
      * lack reads as not yet known.
      */
@@ -94,7 +95,8 @@ final class WalSerializers {
                 reloads.add(new TableReload(in.readUTF(), in.readUTF(), in.readLong(), in.readBoolean()));
             }
         }
-        return new WalSplit(restartLsn, leaves, schemas, reloads);
+        int reloadedRun = more(in) ? in.readInt() : 0;
+        return new WalSplit(restartLsn, leaves, schemas, reloads, reloadedRun);
     }
 
     private static boolean more(DataInput in) {

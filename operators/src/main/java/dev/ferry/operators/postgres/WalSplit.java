@@ -13,9 +13,10 @@ import org.apache.flink.api.connector.source.SourceSplit;
  * {@code schemas}: each table's columns as the stream last sent them (what the destination was
  * brought in line with), so a restart can tell what changed at the source meanwhile; empty before
  * they were kept. {@code reloads}: tables being copied again ({@link PostgresTableReloads}).
+ * {@code reloadedRun}: the last run of the pipe whose requested copies were started (0: none).
  */
-record WalSplit(long restartLsn, List<Long> leaves, Map<String, TableSchema> schemas, List<TableReload> reloads)
-        implements SourceSplit {
+record WalSplit(long restartLsn, List<Long> leaves, Map<String, TableSchema> schemas, List<TableReload> reloads,
+        int reloadedRun) implements SourceSplit {
     static final String ID = "wal";
 
     WalSplit {

@@ -21,8 +21,8 @@ class WalSerializersTest {
                 List.of("id"));
         for (WalSplit split : List.of(at(0, null), at(42, List.of()),
                 at(Long.MAX_VALUE, List.of(16384L, 16390L)),
-                new WalSplit(7, null, Map.of("public.t", schema), List.of(new TableReload("public.t", "10:20:12,15", 99, false))),
-                new WalSplit(8, List.of(1L), Map.of(), List.of(new TableReload("public.u", "10:10:", 5, true))))) {
+                new WalSplit(7, null, Map.of("public.t", schema), List.of(new TableReload("public.t", "10:20:12,15", 99, false)), 3),
+                new WalSplit(8, List.of(1L), Map.of(), List.of(new TableReload("public.u", "10:10:", 5, true)), 0))) {
             byte[] bytes = WalSerializers.SPLIT.serialize(split);
             assertThat(WalSerializers.SPLIT.deserialize(WalSerializers.SPLIT.getVersion(), bytes)).isEqualTo(split);
             WalEnumerator.State state = new WalEnumerator.State(split);
@@ -36,7 +36,7 @@ class WalSerializersTest {
     }
 
     private static WalSplit at(long restartLsn, List<Long> leaves) {
-        return new WalSplit(restartLsn, leaves, Map.of(), List.of());
+        return new WalSplit(restartLsn, leaves, Map.of(), List.of(), 0);
     }
 
     /**

@@ -1,0 +1,16 @@
+package dev.ferry.operators.postgres;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * What a run of the change stream is asked to do besides following the slot: copy a table again
+ * after a change it cannot follow ({@code reloadIncompatible}, else fail), and copy {@code reloadTables}
+ * again once, as run {@code run} of the pipe asks (a resync of tables without a key, which the stream
+ * copies exactly).
+ */
+record WalOptions(boolean reloadIncompatible, int run, List<String> reloadTables) implements Serializable {
+    WalOptions {
+        reloadTables = List.copyOf(reloadTables);
+    }
+}
