@@ -161,6 +161,42 @@ class PostgresSchemaChangeTest {
         }
     }
 
+    /**
+     * The session reading a table's copy is killed in the middle of it: the stream reconnects and
+     * makes the copy again from a new snapshot, and the table ends exact.
+     */
+    @Test
+    void aCopyCutByALostConnectionIsMadeAgain(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        pg.execute("CREATE TABLE big (id int PRIMARY KEY, v int)",
+                "INSERT INTO big SELECT g, g FROM generate_series(1, 400000) g");
+        PipeSpec spec = PipeTestKit.spec("ddl_cut", pg, ch, "[big]", "{sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            pg.execute("ALTER TABLE big ALTER COLUMN v TYPE bigint USING v * 10", "UPDATE big SET v = -1 WHERE id = 1");
+            long deadline = System.currentTimeMillis() + 60_000;
+            int killed = 0;
+            while (killed == 0 && System.currentTimeMillis() < deadline) {
+                try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement();
+                        java.sql.ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM"
+                                + " pg_stat_activity WHERE application_name = 'ferry:" + spec.name() + ":reload'")) {
+                    rs.next();
+                    killed = rs.getInt(1);
+                }
+                Thread.sleep(20);
+            }
+            assertThat(killed).as("a copy session was found").isPositive();
+            pg.execute("UPDATE big SET v = -2 WHERE id % 1000 = 0");
+            awaitEqual(pg, ch, currentSchema("big"), "big", MINUTES);
+            assertThat(columnType("big", "v")).isEqualTo("Nullable(Int64)");
+            assertThat(ch.count("SELECT count() FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '"
+                    + spec.name() + "' AND reason LIKE '%cut short by a lost connection%'")).isPositive();
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
     private String columnType(String table, String column) {
         return ch.query("SELECT type FROM system.columns WHERE database = '" + ch.name() + "' AND table = '" + table
                 + "' AND name = '" + column + "'").get(0).getString(1);

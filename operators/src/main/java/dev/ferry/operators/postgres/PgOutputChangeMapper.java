@@ -143,6 +143,13 @@ final class PgOutputChangeMapper {
         }
     }
 
+    /** Copies again the tables whose copy was cut short since the stream started (a lost connection). */
+    void restartCutShort(Consumer<ChangeRecord> out) throws SQLException {
+        for (String table : reloads.cutShort()) {
+            schemas.put(table, reloads.start(table, "its copy was cut short by a lost connection", out));
+        }
+    }
+
     /**
      * A table as the catalog has it now, with its columns whose existing rows Postgres filled, and
      * its attributes.

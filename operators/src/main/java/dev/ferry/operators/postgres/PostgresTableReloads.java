@@ -33,13 +33,16 @@ final class PostgresTableReloads {
         final String table;
         final PostgresXidSnapshot xids;
         final long positionAfter;
+        /** The copy being sent; null once sent, or when its session was lost (then not copied). */
         PostgresTableCopy copy;
+        boolean copied;
 
-        Reload(String table, PostgresXidSnapshot xids, long positionAfter, PostgresTableCopy copy) {
+        Reload(String table, PostgresXidSnapshot xids, long positionAfter, PostgresTableCopy copy, boolean copied) {
             this.table = table;
             this.xids = xids;
             this.positionAfter = positionAfter;
             this.copy = copy;
+            this.copied = copied;
         }
     }
 
@@ -54,7 +57,7 @@ final class PostgresTableReloads {
 
     /** A checkpointed reload whose copy was finished: its changes are filtered until the stream passes it. */
     void restoreFinished(TableReload r) {
-        reloads.put(r.table(), new Reload(r.table(), PostgresXidSnapshot.parse(r.snapshot()), r.positionAfter(), null));
+        reloads.put(r.table(), new Reload(r.table(), PostgresXidSnapshot.parse(r.snapshot()), r.positionAfter(), null, true));
     }
 
     /**
@@ -72,7 +75,7 @@ final class PostgresTableReloads {
             SourceTable read = PostgresCatalog.read(copy.connection(), tables.get(table).spec(), true);
             copy.start(read, "FROM " + read.qualifiedName());
             LOG.info("{}: {}; copying it again (snapshot {})", table, reason, copy.xids());
-            reloads.put(table, new Reload(table, copy.xids(), copy.positionAfter(), copy));
+            reloads.put(table, new Reload(table, copy.xids(), copy.positionAfter(), copy, false));
             out.accept(ChangeRecord.marker(table, new TableReloading(read.schema(), copy.version(), reason)));
             return read.schema();
         } catch (SQLException | RuntimeException e) {
@@ -103,7 +106,8 @@ final class PostgresTableReloads {
                     long copied = r.copy.copied();
                     LOG.info("{}: copied {} rows again; the copy replaces the table", r.table, copied);
                     r.copy.close();
-                    r.copy = null; // before the marker, which hands the state on
+                    r.copy = null;
+                    r.copied = true; // before the marker, which hands the state on
                     out.accept(ChangeRecord.marker(r.table, new TableReloaded(copied)));
                 }
                 return;
@@ -116,20 +120,27 @@ final class PostgresTableReloads {
      * past filter nothing more.
      */
     void committing(long commitLsn) {
-        reloads.values().removeIf(r -> r.copy == null && commitLsn >= r.positionAfter);
+        reloads.values().removeIf(r -> r.copied && commitLsn >= r.positionAfter);
     }
 
     /** The checkpointed form. */
     List<TableReload> state() {
         List<TableReload> state = new ArrayList<>();
-        reloads.values().forEach(r -> state.add(new TableReload(r.table, r.xids.toString(), r.positionAfter, r.copy == null)));
+        reloads.values().forEach(r -> state.add(new TableReload(r.table, r.xids.toString(), r.positionAfter, r.copied)));
         return state;
     }
 
+    /** The tables whose copy was cut short (its session closed, as when the stream's connection was lost). */
+    List<String> cutShort() {
+        return reloads.values().stream().filter(r -> !r.copied && r.copy == null).map(r -> r.table).toList();
+    }
+
+    /** Closes the copies' sessions; a copy not finished is cut short and must be started again. */
     void close() {
         reloads.values().forEach(r -> {
             if (r.copy != null) {
                 r.copy.close();
+                r.copy = null;
             }
         });
     }

@@ -140,6 +140,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 tables.forEach(t -> batch.add(WalSplit.ID, WalEvent.schemaSent(mapper.schema(t.spec().sourceId()))));
                 started = true;
             }
+            mapper.restartCutShort(out);
             for (int n = 0; n < MESSAGES_PER_FETCH && !idle.wokenUp(); n++) {
                 ByteBuffer message = stream.readPending();
                 if (message == null) {
