@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -16,9 +17,13 @@ import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** An in-process Flink (MiniCluster) with the web UI, for {@code ferry run}. */
 public final class EmbeddedFlink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedFlink.class);
+
     private final MiniCluster cluster;
 
     private EmbeddedFlink(MiniCluster cluster) {
@@ -55,7 +60,29 @@ public final class EmbeddedFlink implements AutoCloseable {
 
     /** Stops the job with a savepoint under {@code directory}; returns its path. */
     public String stopWithSavepoint(JobID job, String directory) throws Exception {
-        return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL).get(5, TimeUnit.MINUTES);
+        return stopWithSavepoint(cluster, job, directory);
+    }
+
+    /**
+     * A savepoint is declined when it meets tasks that are not running (the load's readers as they
+     * finish, a restart in progress); the job runs on, so try again for a while.
+     */
+    public static String stopWithSavepoint(MiniCluster cluster, JobID job, String directory) throws Exception {
+        long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(2);
+        while (true) {
+            try {
+                return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL)
+                        .get(5, TimeUnit.MINUTES);
+            } catch (ExecutionException e) {
+                JobStatus status = cluster.getJobStatus(job).get(30, TimeUnit.SECONDS);
+                if (System.currentTimeMillis() > deadline || status.isGloballyTerminalState()) {
+                    throw e;
+                }
+                LOG.warn("savepoint of job {} failed ({}); the job runs on, trying again", job,
+                        e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                Thread.sleep(500);
+            }
+        }
     }
 
     /** The job's latest failure (time, stack trace as text), if it had one. */

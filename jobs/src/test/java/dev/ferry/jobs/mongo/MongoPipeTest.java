@@ -9,6 +9,7 @@ import com.mongodb.client.model.Filters;
 import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.jobs.PipeRuns;
+import dev.ferry.jobs.local.EmbeddedFlink;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.mongo.MongoTestServer;
@@ -32,7 +33,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -138,8 +138,7 @@ class MongoPipeTest {
         awaitState(spec, PipeState.RUNNING);
         insert(a, mixedDocuments(100, 6));
         awaitEqual("a", start.collections().get(0));
-        String savepoint = cluster.stopWithSavepoint(job, savepoints.toUri().toString(), false,
-                SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+        String savepoint = EmbeddedFlink.stopWithSavepoint(cluster, job, savepoints.toUri().toString());
 
         insert(a, mixedDocuments(200, 7));
         a.deleteMany(Filters.type("_id", "objectId"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.jobs.PipeRuns;
+import dev.ferry.jobs.local.EmbeddedFlink;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
@@ -25,7 +26,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -103,20 +103,9 @@ final class PipeTestKit {
         return out.toString();
     }
 
-    /** Pauses the job, retrying while its tasks are still coming back from the TaskManager's death. */
+    /** Pauses the job, retrying while its tasks are not all running. */
     static String stopWithSavepoint(MiniCluster cluster, JobID job, Path savepoints) throws Exception {
-        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
-        while (true) {
-            try {
-                return cluster.stopWithSavepoint(job, savepoints.toUri().toString(), false,
-                        SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+        return EmbeddedFlink.stopWithSavepoint(cluster, job, savepoints.toUri().toString());
     }
 
     /** Builds the pipe's job and submits it, from a savepoint if given. */

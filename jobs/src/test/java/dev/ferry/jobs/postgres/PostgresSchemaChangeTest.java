@@ -176,6 +176,11 @@ class PostgresSchemaChangeTest {
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
             pg.execute("ALTER TABLE big ALTER COLUMN v TYPE bigint USING v * 10", "UPDATE big SET v = -1 WHERE id = 1");
             long deadline = System.currentTimeMillis() + 60_000;
+            // Only once rows of the copy arrive is the copy registered (a session killed before that
+            // only makes the stream read the type change again, which is not what this test is about).
+            while (copyRows("big_reload") == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
             int killed = 0;
             while (killed == 0 && System.currentTimeMillis() < deadline) {
                 try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement();
@@ -195,6 +200,11 @@ class PostgresSchemaChangeTest {
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
+    }
+
+    private long copyRows(String table) {
+        return ch.count("SELECT count() FROM system.tables WHERE database = '" + ch.name() + "' AND name = '" + table
+                + "'") == 0 ? 0 : ch.count("SELECT count() FROM `" + ch.name() + "`.`" + table + "`");
     }
 
     private String columnType(String table, String column) {
