@@ -89,6 +89,14 @@ final class ClickHouseKeylessDeletes {
         }
     }
 
+    /** Deletes meant for {@code from}, which now goes by the name {@code to} (a reload copy swapped in). */
+    void retarget(String table, String from, String to) {
+        List<Waiting> list = waiting.get(table);
+        if (list != null) {
+            list.replaceAll(w -> w.target().equals(from) ? new Waiting(to, w.delete()) : w);
+        }
+    }
+
     /**
      * Finds the rows the table's waiting deletes remove, per destination table; those found leave the
      * waiting list, and their tombstones (each the deleted row under the key of the row it removes) are

@@ -144,6 +144,9 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             metrics.put(t.sourceId(), m);
             List<String> tableCopies = copies.getOrDefault(t.sourceId(), List.of());
             buffers.put(t.sourceId(), new TableBuffer(reconcile(t, tableCopies), tableCopies, m::adjusted, dropDropped));
+            // Deletes checkpointed for a reload copy were taken mid-copy: the change stream makes that
+            // copy again from a new snapshot, which holds their effect, and the old copy may be gone.
+            keylessDeletes.forgetTarget(t.sourceId(), ClickHouseResync.reloadOf(t.target()));
         }
         progress = new DurableProgress.Builder();
         scheduleSyncTimer();
@@ -265,8 +268,10 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private void finishReload(TableBuffer buffer, TableReloaded reloaded) throws IOException, InterruptedException {
         String table = buffer.schema().sourceId();
         write(buffer);
-        ClickHouseResync.swapIn(client, layout, buffer.schema().target(), ClickHouseResync.reloadOf(buffer.schema().target()),
-                reloads.remove(table));
+        String copy = ClickHouseResync.reloadOf(buffer.schema().target());
+        ClickHouseResync.swapIn(client, layout, buffer.schema().target(), copy, reloads.remove(table));
+        keylessDeletes.retarget(table, copy, buffer.schema().target());
+        progress.reloaded(table);
         replaced.remove(table);
         List<String> tableCopies = copies.getOrDefault(table, List.of());
         buffers.put(table, new TableBuffer(reconcile(buffer.schema(), tableCopies), tableCopies,
