@@ -273,6 +273,11 @@ class PostgresTableKindsTest {
             killTaskManagerThenCompare(cluster, stop, changes, tables);
             assertThat(ch.query("SELECT reason FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '" + spec.name()
                     + "' AND reason LIKE '%copied again%'")).hasSizeGreaterThanOrEqualTo(2);
+            // Resync lasts until both copies replaced their tables.
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            assertThat(ch.count("SELECT toUInt8(maxIf(at, state = 'Running' AND previous = 'Resync')"
+                    + " >= maxIf(at, reason LIKE '%copied again%')) FROM `" + ch.statusDatabase() + "`.pipe_states"
+                    + " WHERE pipe = '" + spec.name() + "'")).as("Running after the copies").isEqualTo(1);
         } finally {
             stop.set(true);
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);

@@ -188,14 +188,16 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     }
 
     /**
-     * When the run's load is durable: Snapshot moves on at once. A resync of a pipe that goes on
-     * streaming swaps its copies in only when a checkpoint taken after that completes: a failure
-     * before it restores readers that still write into the copies, which must still be there. (A
+     * When the run's load is durable, and the tables it asked the change stream to copy again were
+     * copied and swapped in: Snapshot moves on at once. A resync of a pipe that goes on streaming
+     * swaps its load's copies in only when a checkpoint taken after that completes: a failure before
+     * it restores readers that still write into the copies, which must still be there. (A
      * snapshot-only pipe's job ends with its load; it swaps at once.)
      */
     private void advance() {
         PipeState state = progress.state();
-        if ((state == PipeState.SNAPSHOT || state == PipeState.RESYNC) && progress.snapshotDone(run.loadTables())) {
+        if ((state == PipeState.SNAPSHOT || state == PipeState.RESYNC) && progress.snapshotDone(run.loadTables())
+                && progress.reloadsDone(run.reloadTables())) {
             publishProgress();
             if (run.resyncTables().isEmpty() || afterLoad != PipeState.RUNNING) {
                 finishLoad();
@@ -215,7 +217,7 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
         swapReady = false;
         swapAt = -1;
         transition(afterLoad, (state == PipeState.RESYNC ? "resync" : "initial load") + " of "
-                + run.loadTables().size() + " tables done");
+                + (run.loadTables().size() + run.reloadTables().size()) + " tables done");
     }
 
     private void transition(PipeState next, String reason) {

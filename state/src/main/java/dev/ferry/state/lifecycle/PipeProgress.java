@@ -19,6 +19,8 @@ public final class PipeProgress {
     private String reason;
     private int generation;
     private final Map<String, TableProgress> tables = new LinkedHashMap<>();
+    /** Tables the change stream copied again (and swapped in) since this generation began. */
+    private final Set<String> reloaded = new HashSet<>();
 
     public PipeProgress(PipeState state, String reason, List<String> tables) {
         this.state = state;
@@ -50,6 +52,7 @@ public final class PipeProgress {
             return;
         }
         generation = run.generation();
+        reloaded.clear();
         for (String t : run.loadTables()) {
             TableProgress old = tables.getOrDefault(t, TableProgress.empty(t));
             tables.put(t, new TableProgress(t, 0, Set.of(), 0, old.inserts(), old.updates(), old.deletes(),
@@ -91,6 +94,9 @@ public final class PipeProgress {
                     old.snapshotRows() + w.snapshotRows(), old.inserts() + w.inserts(), old.updates() + w.updates(),
                     old.deletes() + w.deletes(), old.batches() + w.batches(),
                     Long.compareUnsigned(w.maxVersion(), old.maxVersion()) > 0 ? w.maxVersion() : old.maxVersion()));
+            if (w.reloads() > 0) {
+                reloaded.add(table);
+            }
             changed.add(table);
         });
         return changed;
@@ -107,17 +113,29 @@ public final class PipeProgress {
         return true;
     }
 
+    /** True when the change stream copied every given table again since this generation began. */
+    public boolean reloadsDone(List<String> tableIds) {
+        return reloaded.containsAll(tableIds);
+    }
+
+    /** The tables copied again by the change stream in this generation. */
+    public Set<String> reloaded() {
+        return Set.copyOf(reloaded);
+    }
+
     /** A copy for the status table and tests. */
     public List<TableProgress> tableList() {
         return new ArrayList<>(tables.values());
     }
 
     void restore(PipeState restoredState, String restoredReason, int restoredGeneration,
-            List<TableProgress> restoredTables) {
+            List<TableProgress> restoredTables, Set<String> restoredReloaded) {
         state = restoredState;
         reason = restoredReason;
         generation = restoredGeneration;
         tables.clear();
         restoredTables.forEach(t -> tables.put(t.table(), t));
+        reloaded.clear();
+        reloaded.addAll(restoredReloaded);
     }
 }

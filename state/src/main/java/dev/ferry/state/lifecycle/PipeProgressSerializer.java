@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.core.memory.DataInputDeserializer;
 
 /** Checkpoint form of {@link PipeProgress}. */
 public final class PipeProgressSerializer extends OneVersionSerializer<PipeProgress> {
@@ -38,6 +39,10 @@ public final class PipeProgressSerializer extends OneVersionSerializer<PipeProgr
             out.writeLong(t.batches());
             out.writeLong(t.maxVersion());
         }
+        out.writeInt(p.reloaded().size());
+        for (String t : p.reloaded()) {
+            out.writeUTF(t);
+        }
     }
 
     @Override
@@ -56,8 +61,15 @@ public final class PipeProgressSerializer extends OneVersionSerializer<PipeProgr
             tables.add(new TableProgress(table, total, done, in.readLong(), in.readLong(), in.readLong(), in.readLong(),
                     in.readLong(), in.readLong()));
         }
+        // Written behind the tables later, without a new version (the lifecycle stores bare bytes).
+        Set<String> reloaded = new HashSet<>();
+        if (!(in instanceof DataInputDeserializer d && d.available() == 0)) {
+            for (int n = in.readInt(); n > 0; n--) {
+                reloaded.add(in.readUTF());
+            }
+        }
         PipeProgress p = new PipeProgress(state, reason, List.of());
-        p.restore(state, reason, generation, tables);
+        p.restore(state, reason, generation, tables, reloaded);
         return p;
     }
 }

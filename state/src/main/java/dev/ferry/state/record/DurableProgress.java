@@ -15,7 +15,10 @@ public record DurableProgress(Map<String, TableWrites> tables) {
         tables = Map.copyOf(tables);
     }
 
-    /** Counts for one table; {@code maxVersion} is the highest change version written (0 if none). */
+    /**
+     * Counts for one table; {@code maxVersion} is the highest change version written (0 if none);
+     * {@code reloads}: copies the change stream made of the table that replaced it.
+     */
     public record TableWrites(
             long snapshotRows,
             long inserts,
@@ -23,7 +26,8 @@ public record DurableProgress(Map<String, TableWrites> tables) {
             long deletes,
             long batches,
             long maxVersion,
-            List<SnapshotUnitDone> unitsDone) {
+            List<SnapshotUnitDone> unitsDone,
+            long reloads) {
 
         public TableWrites {
             unitsDone = List.copyOf(unitsDone);
@@ -44,7 +48,7 @@ public record DurableProgress(Map<String, TableWrites> tables) {
         private final Map<String, List<SnapshotUnitDone>> units = new LinkedHashMap<>();
 
         private long[] counts(String table) {
-            return counts.computeIfAbsent(table, t -> new long[6]);
+            return counts.computeIfAbsent(table, t -> new long[7]);
         }
 
         /** A batch of one table was written: rows by kind and the highest change version in it. */
@@ -60,6 +64,11 @@ public record DurableProgress(Map<String, TableWrites> tables) {
             }
         }
 
+        /** A copy of the table by the change stream replaced it. */
+        public void reloaded(String table) {
+            counts(table)[6]++;
+        }
+
         public void unitDone(String table, SnapshotUnitDone unit) {
             counts(table);
             units.computeIfAbsent(table, t -> new ArrayList<>()).add(unit);
@@ -69,7 +78,7 @@ public record DurableProgress(Map<String, TableWrites> tables) {
         public DurableProgress drain() {
             Map<String, TableWrites> out = new LinkedHashMap<>();
             counts.forEach((table, c) -> out.put(table,
-                    new TableWrites(c[0], c[1], c[2], c[3], c[4], c[5], units.getOrDefault(table, List.of()))));
+                    new TableWrites(c[0], c[1], c[2], c[3], c[4], c[5], units.getOrDefault(table, List.of()), c[6])));
             counts.clear();
             units.clear();
             return new DurableProgress(out);

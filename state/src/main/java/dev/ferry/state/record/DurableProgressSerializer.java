@@ -12,7 +12,7 @@ import java.util.Map;
 /** Checkpoint form of {@link DurableProgress} (it is the sink's committable). */
 public final class DurableProgressSerializer extends OneVersionSerializer<DurableProgress> {
     public static final DurableProgressSerializer INSTANCE = new DurableProgressSerializer();
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private DurableProgressSerializer() {
         super(VERSION, "DurableProgress");
@@ -34,6 +34,7 @@ public final class DurableProgressSerializer extends OneVersionSerializer<Durabl
             for (SnapshotUnitDone u : w.unitsDone()) {
                 MarkerCodec.write(u, out);
             }
+            out.writeLong(w.reloads());
         }
     }
 
@@ -52,7 +53,8 @@ public final class DurableProgressSerializer extends OneVersionSerializer<Durabl
             for (int u = in.readInt(); u > 0; u--) {
                 units.add((SnapshotUnitDone) MarkerCodec.read(in));
             }
-            tables.put(table, new TableWrites(snapshotRows, inserts, updates, deletes, batches, maxVersion, units));
+            tables.put(table, new TableWrites(snapshotRows, inserts, updates, deletes, batches, maxVersion, units,
+                    in.readLong()));
         }
         return new DurableProgress(tables);
     }
