@@ -117,9 +117,9 @@ class PostgresSchemaChangeTest {
      * Changes a ClickHouse table cannot follow in place, each of which Postgres applies by rewriting
      * every row without logging one: a type change with new values (int to bigint USING), a renamed
      * key column, a column added with a volatile default, while the pipe runs; a type change and
-     * rows while it is paused, resumed with nothing after them in the slot. Each time the table is
-     * copied again by itself, under writes, and ends exact with the new types; each copy is a row in
-     * pipe_states.
+     * rows while it is paused, resumed with nothing after them in the slot; the same type again with
+     * new values (USING). Each time the table is copied again by itself, under writes, and ends exact
+     * with the new types; each copy is a row in pipe_states.
      */
     @Test
     void incompatibleChangesCopyTheTableAgain(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints)
@@ -150,12 +150,16 @@ class PostgresSchemaChangeTest {
             pg.execute("UPDATE w SET v = v * 2 WHERE ident % 3 = 0");
             awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
             assertThat(columnType("w", "v")).isEqualTo("Nullable(Decimal(20, 2))");
+            // the same type again, new values: seen only by the rewrite
+            pg.execute("ALTER TABLE w ALTER COLUMN v TYPE numeric(20, 2) USING -v", "INSERT INTO w VALUES (3501, 7)");
+            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
             List<String> events = ch.query("SELECT reason FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '"
                     + spec.name() + "' AND state = previous ORDER BY at").stream().map(r -> r.getString(1)).toList();
             assertThat(String.join("\n", events)).contains("column v changed type from int4 to int8")
                     .contains("its key changed from (id) to (ident)")
                     .contains("column at was added with values Postgres computed")
-                    .contains("column v changed type from int8 to numeric");
+                    .contains("column v changed type from int8 to numeric")
+                    .contains("column v was redefined and every row rewritten");
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
@@ -305,11 +309,11 @@ class PostgresSchemaChangeTest {
     /**
      * DDL interleaved with DML at random ({@code -Dferry.ddl.seed}, {@code -Dferry.ddl.rounds}):
      * columns added (with and without constant defaults, NOT NULL with a default), dropped, renamed,
-     * NOT NULL dropped, types changed (with new values: USING), TRUNCATE, while the pipe runs, while
-     * it is paused wherever the stream was (the ALTERs then reach the resumed pipe through the catalog
-     * and through rows still in the slot) and while it restarts after a TaskManager was lost, with
-     * {@code dropped_columns} keep or drop. Every few rounds
-     * and at the end ClickHouse equals Postgres by checksum over the source's columns.
+     * NOT NULL dropped, types changed (with new values: USING, also where ClickHouse's type stays),
+     * TRUNCATE, while the pipe runs, while it is paused wherever the stream was (the ALTERs then reach
+     * the resumed pipe through the catalog and through rows still in the slot) and while it restarts
+     * after a TaskManager was lost, with {@code dropped_columns} keep or drop. Every few rounds and at
+     * the end ClickHouse equals Postgres by checksum over the source's columns.
      */
     @Test
     void randomDdlInterleavedWithDml(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints) throws Exception {
@@ -422,6 +426,10 @@ class PostgresSchemaChangeTest {
                     case "int" -> "bigint USING " + name + "::bigint * 100003";
                     case "numeric(10,2)" -> "numeric(14,4) USING " + name + " / 3";
                     case "bool" -> "int USING " + name + "::int";
+                    // new values, the ClickHouse type unchanged: found only by the table's rewrite
+                    case "text" -> "varchar(40) USING upper(" + name + ")";
+                    case "varchar(40)" -> "text USING lower(" + name + ")";
+                    case "bigint" -> "bigint USING " + name + " / 7";
                     default -> null;
                 };
                 if (to != null) {
@@ -477,6 +485,7 @@ class PostgresSchemaChangeTest {
                 case "bigint" -> Long.toString(n * 1_000_003L);
                 case "numeric(14,4)" -> (n / 100) + "." + Math.abs(n % 10_000);
                 case "text" -> "'it''s " + n + "'";
+                case "varchar(40)" -> "'Var " + n + "'";
                 case "numeric(10,2)" -> (n / 100) + "." + Math.abs(n % 100);
                 case "timestamptz" -> "timestamptz '2021-03-04 05:06:07.123+00' + interval '" + n + " seconds'";
                 case "bool" -> n % 2 == 0 ? "true" : "false";

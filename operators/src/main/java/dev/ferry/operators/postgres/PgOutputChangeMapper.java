@@ -68,6 +68,8 @@ final class PgOutputChangeMapper {
     /** The schemas the job was made with, which the writer starts with. */
     private final Map<String, TableSchema> initial = new HashMap<>();
     private final Map<String, TableSchema> schemas = new HashMap<>();
+    /** Each table's storage as last looked at, to find a rewrite that changed values unlogged. */
+    private final Map<String, PostgresTableStorage> storage = new HashMap<>();
     private final PostgresTableReloads reloads;
     private final boolean reloadIncompatible;
     private final Map<Integer, Binding> relations = new HashMap<>();
@@ -84,11 +86,13 @@ final class PgOutputChangeMapper {
     /**
      * @param sent each table's schema as the stream last sent it, from the checkpoint (tables it
      *     lacks start with the job's)
+     * @param seen each table's storage as the stream last looked, from the checkpoint
      * @param reloadIncompatible copy a table again after a change it cannot follow, rather than fail
      */
     PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables, Map<String, TableSchema> sent,
-            PostgresTableReloads reloads, boolean reloadIncompatible) {
+            Map<String, PostgresTableStorage> seen, PostgresTableReloads reloads, boolean reloadIncompatible) {
         this.connections = connections;
+        this.storage.putAll(seen);
         for (SourceTable t : tables) {
             String id = t.spec().sourceId();
             specs.put(id, t.spec());
@@ -122,20 +126,25 @@ final class PgOutputChangeMapper {
             if (r.copied()) {
                 reloads.restoreFinished(r);
             } else {
-                schemas.put(r.table(), reloads.start(r.table(), "its copy was cut short by a restart", out));
+                copy(r.table(), "its copy was cut short by a restart", out);
                 copyingAgain.add(r.table());
             }
         }
         for (String table : asked) {
             if (schemas.containsKey(table) && !copyingAgain.contains(table)) {
-                schemas.put(table, reloads.start(table, "a resync was asked for", out));
+                copy(table, "a resync was asked for", out);
                 reloading.add(table);
             }
         }
         for (String table : List.copyOf(schemas.keySet())) {
             if (!reloading.contains(table)) {
                 Current current = current(table);
-                String why = incompatibility(schemas.get(table), current.table().schema(), current.filled());
+                TableSchema now = current.table().schema();
+                String why = incompatibility(schemas.get(table), now, current.filled());
+                if (why == null) {
+                    why = current.storage().rewrittenSince(storage.get(table), schemas.get(table), now);
+                }
+                storage.put(table, current.storage());
                 if (why != null) {
                     reload(table, why, out);
                 }
@@ -146,7 +155,7 @@ final class PgOutputChangeMapper {
     /** Copies again the tables whose copy was cut short since the stream started (a lost connection). */
     void restartCutShort(Consumer<ChangeRecord> out) throws SQLException {
         for (String table : reloads.cutShort()) {
-            schemas.put(table, reloads.start(table, "its copy was cut short by a lost connection", out));
+            copy(table, "its copy was cut short by a lost connection", out);
         }
     }
 
@@ -154,12 +163,14 @@ final class PgOutputChangeMapper {
      * A table as the catalog has it now, with its columns whose existing rows Postgres filled, and
      * its attributes.
      */
-    private record Current(SourceTable table, Set<String> filled, PostgresCatalog.Attributes attributes) {}
+    private record Current(SourceTable table, Set<String> filled, PostgresCatalog.Attributes attributes,
+            PostgresTableStorage storage) {}
 
     private Current current(String table) throws SQLException {
         try (Connection conn = connections.open("schema")) {
             SourceTable t = PostgresCatalog.read(conn, specs.get(table), true);
-            return new Current(t, PostgresCatalog.filledByPostgres(conn, t.oid()), PostgresCatalog.attributes(conn, t.oid()));
+            return new Current(t, PostgresCatalog.filledByPostgres(conn, t.oid()), PostgresCatalog.attributes(conn, t.oid()),
+                    PostgresTableStorage.read(conn, t.oid()));
         }
     }
 
@@ -169,8 +180,15 @@ final class PgOutputChangeMapper {
             throw new SuppressRestartsException(new IllegalStateException(table + ": " + why + ", which its ClickHouse"
                     + " table cannot follow in place: resync " + table + " (or set incompatible_schema_change: resync)"));
         }
-        schemas.put(table, reloads.start(table, why, out));
+        copy(table, why, out);
         loggedTypes.remove(table); // relations from before the copy are skipped, and compare with nothing
+    }
+
+    /** Starts a copy of {@code table}; its rows and storage follow the copy's snapshot from here. */
+    private void copy(String table, String why, Consumer<ChangeRecord> out) throws SQLException {
+        PostgresTableReloads.Started started = reloads.start(table, why, out);
+        schemas.put(table, started.schema());
+        storage.put(table, started.storage());
     }
 
     /**
@@ -257,6 +275,10 @@ final class PgOutputChangeMapper {
                 why = retyped;
             }
             if (why == null) {
+                why = current.storage().rewrittenSince(storage.get(table), known, now);
+            }
+            storage.put(table, current.storage());
+            if (why == null) {
                 Map<String, Integer> typeOids = new HashMap<>();
                 r.columns().forEach(c -> typeOids.put(c.name(), c.typeOid()));
                 aliases.putAll(passingNames(known, now, fields));
@@ -298,6 +320,11 @@ final class PgOutputChangeMapper {
     /** The table's schema as the stream follows it. */
     TableSchema schema(String table) {
         return schemas.get(table);
+    }
+
+    /** The tables' storage as last looked at. */
+    Map<String, PostgresTableStorage> storage() {
+        return Map.copyOf(storage);
     }
 
     /**

@@ -60,12 +60,15 @@ final class PostgresTableReloads {
         reloads.put(r.table(), new Reload(r.table(), PostgresXidSnapshot.parse(r.snapshot()), r.positionAfter(), null, true));
     }
 
+    /** A copy begun: the table's schema and storage as of its snapshot. */
+    record Started(TableSchema schema, PostgresTableStorage storage) {}
+
     /**
      * Copies {@code table} again from now on (dropping a copy of it in progress): takes the snapshot,
-     * sends the marker (once {@link #state} has the reload), and returns the table's schema as of that snapshot, which the stream's rows
-     * of the table follow from here.
+     * sends the marker (once {@link #state} has the reload), and returns the table as of that
+     * snapshot, which the stream's rows of the table follow from here.
      */
-    TableSchema start(String table, String reason, Consumer<ChangeRecord> out) throws SQLException {
+    Started start(String table, String reason, Consumer<ChangeRecord> out) throws SQLException {
         Reload previous = reloads.remove(table);
         if (previous != null && previous.copy != null) {
             previous.copy.close();
@@ -76,8 +79,9 @@ final class PostgresTableReloads {
             copy.start(read, "FROM " + read.qualifiedName());
             LOG.info("{}: {}; copying it again (snapshot {})", table, reason, copy.xids());
             reloads.put(table, new Reload(table, copy.xids(), copy.positionAfter(), copy, false));
+            PostgresTableStorage storage = PostgresTableStorage.read(copy.connection(), read.oid());
             out.accept(ChangeRecord.marker(table, new TableReloading(read.schema(), copy.version(), reason)));
-            return read.schema();
+            return new Started(read.schema(), storage);
         } catch (SQLException | RuntimeException e) {
             copy.close();
             throw e;

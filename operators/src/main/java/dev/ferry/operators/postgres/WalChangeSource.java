@@ -46,15 +46,18 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
     private final List<SourceTable> tables;
     /** Leaf partitions when the job was made: a new stream accounts for these (the initial load reads them). */
     private final List<Long> leaves;
+    /** The tables' storage when the job was made: a new stream compares with it. */
+    private final Map<String, PostgresTableStorage> storage;
     private final WalOptions options;
 
     private WalChangeSource(PostgresConnections connections, String slot, String publication, List<SourceTable> tables,
-            List<Long> leaves, WalOptions options) {
+            List<Long> leaves, Map<String, PostgresTableStorage> storage, WalOptions options) {
         this.connections = connections;
         this.slot = slot;
         this.publication = publication;
         this.tables = new ArrayList<>(tables);
         this.leaves = new ArrayList<>(leaves);
+        this.storage = new HashMap<>(storage);
         this.options = options;
     }
 
@@ -65,14 +68,16 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
     public static Source<ChangeRecord, ?, ?> create(PipeSpec spec, List<SourceTable> tables, PipeRun run) {
         PostgresConnections connections = new PostgresConnections(spec.name(), spec.source());
         List<Long> leaves;
+        Map<String, PostgresTableStorage> storage;
         try {
             leaves = PostgresPartitionWatch.leaves(connections, tables);
+            storage = PostgresTableStorage.read(connections, tables);
         } catch (SQLException e) {
-            throw new PipeSetupException("listing the partitions of the pipe's tables on " + connections.describe()
-                    + " failed: " + PipeSetupException.firstLine(e), e);
+            throw new PipeSetupException("listing the partitions and storage of the pipe's tables on "
+                    + connections.describe() + " failed: " + PipeSetupException.firstLine(e), e);
         }
         WalChangeSource source = new WalChangeSource(connections, spec.replicationSlotName(), spec.publicationName(),
-                tables, leaves, new WalOptions(spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
+                tables, leaves, storage, new WalOptions(spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
                         == PipeSettings.IncompatibleSchemaChange.RESYNC, run.generation(), run.reloadTables()));
         return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
                 slotExists(connections, spec.replicationSlotName()));
@@ -98,7 +103,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
         // first checkpoint on: a restart after the source changed meanwhile still knows what rows in the slot follow.
         Map<String, TableSchema> schemas = new HashMap<>();
         tables.forEach(t -> schemas.put(t.spec().sourceId(), t.schema()));
-        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of(), 0)));
+        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of(), 0, storage)));
     }
 
     @Override

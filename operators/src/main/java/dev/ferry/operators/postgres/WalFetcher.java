@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,6 +83,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     private PostgresTableReloads reloads;
     /** The reloads as last handed to the reader's checkpointed state. */
     private List<TableReload> reloadsHandedOn;
+    private Map<String, PostgresTableStorage> storageHandedOn;
     private boolean started;
     private Connection conn;
     private PGReplicationStream stream;
@@ -141,6 +143,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 started = true;
             }
             mapper.restartCutShort(out);
+            handOnStorage(batch);
             for (int n = 0; n < MESSAGES_PER_FETCH && !idle.wokenUp(); n++) {
                 ByteBuffer message = stream.readPending();
                 if (message == null) {
@@ -154,7 +157,11 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                     }
                     break;
                 }
-                handle(PgOutputDecoder.decode(message), stream.getLastReceiveLSN().asLong(), out, batch);
+                PgOutputMessage decoded = PgOutputDecoder.decode(message);
+                handle(decoded, stream.getLastReceiveLSN().asLong(), out, batch);
+                if (decoded instanceof Relation) {
+                    handOnStorage(batch);
+                }
             }
             mapper.completeRows();
             if (!inTransaction && partitions.step(out)) {
@@ -193,6 +200,15 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         if (!now.equals(reloadsHandedOn)) {
             reloadsHandedOn = now;
             batch.add(WalSplit.ID, WalEvent.reloading(now));
+        }
+    }
+
+    /** Hands the tables' storage on when the stream looked at it anew (at a relation, a copy's start). */
+    private void handOnStorage(RecordsBySplits.Builder<WalEvent> batch) {
+        Map<String, PostgresTableStorage> now = mapper.storage();
+        if (!now.equals(storageHandedOn)) {
+            storageHandedOn = now;
+            batch.add(WalSplit.ID, WalEvent.storageSeen(now));
         }
     }
 
@@ -282,7 +298,8 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         handedOn = split.restartLsn();
         reloads = new PostgresTableReloads(connections, tables);
         reloadsHandedOn = split.reloads();
-        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), reloads,
+        storageHandedOn = split.storage();
+        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), split.storage(), reloads,
                 options.reloadIncompatible());
         partitions = new PostgresPartitionWatch(connections, tables, split.leaves(), mapper::schema);
     }

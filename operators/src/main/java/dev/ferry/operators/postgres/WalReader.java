@@ -27,6 +27,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
         private final Map<String, TableSchema> schemas;
         private List<TableReload> reloads;
         private int reloadedRun;
+        private Map<String, PostgresTableStorage> storage;
 
         Position(WalSplit split) {
             this.restartLsn = split.restartLsn();
@@ -34,6 +35,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
             this.schemas = new HashMap<>(split.schemas());
             this.reloads = split.reloads();
             this.reloadedRun = split.reloadedRun();
+            this.storage = split.storage();
         }
 
         void apply(WalEvent event) {
@@ -45,6 +47,8 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
                 reloads = event.reloads();
             } else if (event.reloadedRun() > 0) {
                 reloadedRun = event.reloadedRun();
+            } else if (event.storage() != null) {
+                storage = event.storage();
             } else {
                 restartLsn = event.restartLsn();
             }
@@ -104,6 +108,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
 
     @Override
     protected WalSplit toSplitType(String splitId, Position position) {
-        return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads, position.reloadedRun);
+        return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads, position.reloadedRun,
+                position.storage);
     }
 }

@@ -68,10 +68,15 @@ final class WalSerializers {
             out.writeBoolean(r.copied());
         }
         out.writeInt(split.reloadedRun());
+        out.writeInt(split.storage().size());
+        for (Map.Entry<String, PostgresTableStorage> e : split.storage().entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().write(out);
+        }
     }
 
     /**
-     * The leaves, then the schemas and reloads, then the run, were added behind the position without a new version
+     * The leaves, then the schemas and reloads, then the run, then the storage, were added behind the position without a new version
      * (a split is the last thing in both forms): bytes checkpointed before end early, and what they
      * lack reads as not yet known.
      */
@@ -96,7 +101,13 @@ final class WalSerializers {
             }
         }
         int reloadedRun = more(in) ? in.readInt() : 0;
-        return new WalSplit(restartLsn, leaves, schemas, reloads, reloadedRun);
+        Map<String, PostgresTableStorage> storage = new HashMap<>();
+        if (more(in)) {
+            for (int n = in.readInt(); n > 0; n--) {
+                storage.put(in.readUTF(), PostgresTableStorage.read(in));
+            }
+        }
+        return new WalSplit(restartLsn, leaves, schemas, reloads, reloadedRun, storage);
     }
 
     private static boolean more(DataInput in) {

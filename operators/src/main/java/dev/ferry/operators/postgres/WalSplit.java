@@ -14,14 +14,17 @@ import org.apache.flink.api.connector.source.SourceSplit;
  * brought in line with), so a restart can tell what changed at the source meanwhile; empty before
  * they were kept. {@code reloads}: tables being copied again ({@link PostgresTableReloads}).
  * {@code reloadedRun}: the last run of the pipe whose requested copies were started (0: none).
+ * {@code storage}: each table's storage as the stream last looked ({@link PostgresTableStorage}), so a
+ * table rewritten meanwhile is found; empty before it was kept.
  */
 record WalSplit(long restartLsn, List<Long> leaves, Map<String, TableSchema> schemas, List<TableReload> reloads,
-        int reloadedRun) implements SourceSplit {
+        int reloadedRun, Map<String, PostgresTableStorage> storage) implements SourceSplit {
     static final String ID = "wal";
 
     WalSplit {
         schemas = Map.copyOf(schemas);
         reloads = List.copyOf(reloads);
+        storage = Map.copyOf(storage);
     }
 
     @Override

@@ -203,6 +203,45 @@ class PgOutputMessagesTest {
         assertThat(after.get(after.size() - 1).values()[0]).isEqualTo(3L);
     }
 
+    /**
+     * A type change whose USING rewrites values while ClickHouse keeps the column's type is found by
+     * the rewrite (new files, the column's catalog row written): copied again. A rewrite that
+     * redefines no column (VACUUM FULL) and a change that rewrites nothing (varchar widened) are not.
+     */
+    @Test
+    void aRewriteThatKeepsTheClickHouseTypeCopiesTheTableAgain() throws Exception {
+        pg.execute("ALTER TABLE t ALTER COLUMN name TYPE varchar(10)", "INSERT INTO t (id, name) VALUES (1, ' a '), (2, 'b ')");
+        advance();
+        String[] harmless = {"VACUUM FULL t", "ALTER TABLE t ALTER COLUMN name TYPE varchar(20)"};
+        for (int n = 0; n < harmless.length; n++) {
+            SourceTable before = table();
+            Map<String, PostgresTableStorage> seen = Map.of("public.t", storage());
+            pg.execute(harmless[n], "INSERT INTO t (id, name) VALUES (" + (3 + n) + ", 'c')");
+            assertThat(map(peek(), before, seen)).as(harmless[n]).extracting(ChangeRecord::kind).containsExactly(Kind.INSERT);
+            advance();
+        }
+        SourceTable before = table();
+        Map<String, PostgresTableStorage> seen = Map.of("public.t", storage());
+        pg.execute("ALTER TABLE t ALTER COLUMN name TYPE varchar(20) USING upper(trim(name))",
+                "INSERT INTO t (id, name) VALUES (5, 'e')");
+        List<ChangeRecord> records = map(peek(), before, seen);
+        TableReloading reloading = (TableReloading) records.get(0).marker();
+        assertThat(reloading.reason()).startsWith("column name was redefined and every row rewritten");
+        assertThat(records).filteredOn(r -> r.kind() == Kind.SNAPSHOT).extracting(r -> r.values()[1])
+                .containsExactlyInAnyOrder("A", "B", "C", "C", "e");
+    }
+
+    private void advance() {
+        pg.execute("SET synchronous_commit = on", "CREATE TEMP TABLE flush_wal ()", "DROP TABLE flush_wal",
+                "SELECT pg_replication_slot_advance('s_' || current_database(), pg_current_wal_lsn())");
+    }
+
+    private PostgresTableStorage storage() throws Exception {
+        try (Connection c = pg.connect()) {
+            return PostgresTableStorage.read(c, table().oid());
+        }
+    }
+
     /** A column added, written and renamed before the stream gets there keeps its values under its new name. */
     @Test
     void aColumnAddedAndRenamedSinceKeepsItsValues() throws Exception {
@@ -268,8 +307,15 @@ class PgOutputMessagesTest {
     }
 
     private List<ChangeRecord> map(List<Logged> logged, SourceTable table) throws Exception {
+        return map(logged, table, Map.of());
+    }
+
+    /** Maps with the stream knowing the table as {@code table} and its storage as {@code seen}. */
+    private List<ChangeRecord> map(List<Logged> logged, SourceTable table, Map<String, PostgresTableStorage> seen)
+            throws Exception {
         PostgresTableReloads reloads = new PostgresTableReloads(connections, List.of(table));
-        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table), Map.of(), reloads, true);
+        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table), Map.of(), seen, reloads,
+                true);
         List<ChangeRecord> out = new ArrayList<>();
         for (Logged l : logged) {
             long version = ChangeVersions.change(l.lsn());
