@@ -65,6 +65,8 @@ final class PgOutputChangeMapper {
 
     private final PostgresConnections connections;
     private final Map<String, TableSpec> specs = new HashMap<>();
+    /** Each table's oid when the job was made, which a rename keeps. */
+    private final Map<Long, String> byOid = new HashMap<>();
     /** The schemas the job was made with, which the writer starts with. */
     private final Map<String, TableSchema> initial = new HashMap<>();
     private final Map<String, TableSchema> schemas = new HashMap<>();
@@ -96,6 +98,7 @@ final class PgOutputChangeMapper {
         for (SourceTable t : tables) {
             String id = t.spec().sourceId();
             specs.put(id, t.spec());
+            byOid.put(t.oid(), id);
             initial.put(id, t.schema());
             schemas.put(id, sent.getOrDefault(id, t.schema()).withTarget(t.spec().target()));
         }
@@ -254,6 +257,12 @@ final class PgOutputChangeMapper {
         String table = r.namespace() + "." + r.name();
         TableSchema known = schemas.get(table);
         if (known == null) {
+            String renamed = byOid.get(Integer.toUnsignedLong(r.oid()));
+            if (renamed != null) {
+                // Its rows would be dropped unseen, and the pipe's table list names a table that is gone.
+                throw new SuppressRestartsException(new IllegalStateException(renamed + " was renamed to " + table
+                        + " at the source: rename it back, or remove " + renamed + " from the pipe and add " + table));
+            }
             relations.remove(r.oid());
             return;
         }

@@ -1,6 +1,7 @@
 package dev.ferry.operators.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.operators.postgres.PgOutputMessage.Begin;
 import dev.ferry.operators.postgres.PgOutputMessage.Commit;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -229,6 +231,16 @@ class PgOutputMessagesTest {
         assertThat(reloading.reason()).startsWith("column name was redefined and every row rewritten");
         assertThat(records).filteredOn(r -> r.kind() == Kind.SNAPSHOT).extracting(r -> r.values()[1])
                 .containsExactlyInAnyOrder("A", "B", "C", "C", "e");
+    }
+
+    /** A table of the pipe renamed at the source stops the pipe with the fix, instead of its rows being dropped unseen. */
+    @Test
+    void aRenamedTableStopsThePipeWithTheFix() throws Exception {
+        SourceTable before = table();
+        pg.execute("ALTER TABLE t RENAME TO t2", "INSERT INTO t2 (id) VALUES (1)");
+        assertThatThrownBy(() -> map(peek(), before)).isInstanceOf(SuppressRestartsException.class)
+                .rootCause().hasMessage("public.t was renamed to public.t2 at the source: rename it back, or remove"
+                        + " public.t from the pipe and add public.t2");
     }
 
     private void advance() {
