@@ -6,12 +6,14 @@ import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.local.EmbeddedFlink;
+import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecParser;
+import dev.ferry.state.spec.TableSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
 import dev.ferry.testing.TableComparison;
@@ -30,6 +32,7 @@ import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Shared pieces of the pipe tests: the MiniCluster, specs, starting a pipe and waiting for it. */
@@ -101,6 +104,30 @@ final class PipeTestKit {
             out.append(c.getMessage()).append(" | ");
         }
         return out.toString();
+    }
+
+    /**
+     * Kills the cluster's TaskManager (the job restarts from its last checkpoint once another is
+     * started). The cluster keeps terminated TaskManagers in its list, so every index is closed:
+     * closing one already gone does nothing.
+     */
+    static void loseTaskManager(MiniCluster cluster) throws Exception {
+        for (int i = 0; ; i++) {
+            CompletableFuture<Void> closed;
+            try {
+                closed = cluster.terminateTaskManager(i);
+            } catch (IndexOutOfBoundsException e) {
+                return;
+            }
+            closed.get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Table {@code public.<table>}'s schema as the source's catalog has it now. */
+    static TableSchema currentSchema(PostgresTestDatabase pg, String table) throws Exception {
+        try (Connection c = pg.connect()) {
+            return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();
+        }
     }
 
     /** Pauses the job, retrying while its tasks are not all running. */

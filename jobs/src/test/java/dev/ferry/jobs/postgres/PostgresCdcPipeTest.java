@@ -6,12 +6,10 @@ import static dev.ferry.jobs.postgres.PipeTestKit.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.spec.PipeSpec;
-import dev.ferry.state.spec.TableSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
 import dev.ferry.testing.TableComparison;
@@ -134,13 +132,13 @@ class PostgresCdcPipeTest {
             job = start(spec, tables);
             awaitProgress(spec.name(), 2);
             versions.sample();
-            cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
+            PipeTestKit.loseTaskManager(cluster);
             cluster.startTaskManager();
             awaitState(ch, spec.name(), PipeState.RUNNING, Duration.ofMinutes(3));
             versions.sample();
             Thread.sleep(3_000);
             versions.sample();
-            cluster.terminateTaskManager(1).get(1, TimeUnit.MINUTES);
+            PipeTestKit.loseTaskManager(cluster);
             cluster.startTaskManager();
             Thread.sleep(5_000);
             versions.sample();
@@ -311,12 +309,12 @@ class PostgresCdcPipeTest {
             pg.execute("ALTER TABLE evolving ADD COLUMN added numeric(8,2)",
                     "UPDATE evolving SET added = id / 4.0 WHERE id <= 50",
                     "INSERT INTO evolving VALUES (101, 'new', 5, 1.25)");
-            awaitEqual(pg, ch, currentSchema("evolving"), "evolving", MINUTE);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "evolving"), "evolving", MINUTE);
             pg.execute("ALTER TABLE evolving DROP COLUMN gone",
                     "INSERT INTO evolving (id, a, added) VALUES (102, 'after drop', 2.5)",
                     "UPDATE evolving SET a = 'changed' WHERE id = 1",
                     "DELETE FROM evolving WHERE id = 2");
-            awaitEqual(pg, ch, currentSchema("evolving"), "evolving", MINUTE);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "evolving"), "evolving", MINUTE);
             List<GenericRecord> gone = ch.query("SELECT id, gone FROM `" + ch.name() + "`.evolving FINAL"
                     + " WHERE id IN (3, 102) ORDER BY id");
             assertThat(gone.get(0).getLong(2)).as("kept from before the drop").isEqualTo(3);
@@ -394,12 +392,6 @@ class PostgresCdcPipeTest {
             }
         }
         return out;
-    }
-
-    private dev.ferry.state.schema.TableSchema currentSchema(String table) throws Exception {
-        try (Connection c = pg.connect()) {
-            return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();
-        }
     }
 
     private void awaitProgress(String pipe, int partitions) throws InterruptedException {

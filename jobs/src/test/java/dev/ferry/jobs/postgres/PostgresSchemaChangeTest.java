@@ -5,12 +5,9 @@ import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
-import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
-import dev.ferry.state.spec.TableSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
 import java.nio.file.Path;
@@ -71,7 +68,7 @@ class PostgresSchemaChangeTest {
                             + " ADD COLUMN arr int[] DEFAULT '{1,NULL,3}', ADD COLUMN none text; COMMIT",
                     "UPDATE t SET a = 'updated' WHERE id % 10 = 0",
                     "INSERT INTO t (id, a, c, d) VALUES (1002, 'after', NULL, 'z')");
-            awaitEqual(pg, ch, currentSchema("t"), "t", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "t"), "t", MINUTES);
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
@@ -104,7 +101,7 @@ class PostgresSchemaChangeTest {
         List<SourceTable> resumed = PostgresPipeSetup.readSourceTables(spec);
         job = PipeTestKit.submit(cluster, spec, resumed, savepoint);
         try {
-            awaitEqual(pg, ch, currentSchema("p"), "p", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "p"), "p", MINUTES);
             List<GenericRecord> kept = ch.query("SELECT id, gone FROM `" + ch.name() + "`.p FINAL WHERE id IN (1, 200)"
                     + " ORDER BY id");
             assertThat(kept.get(1).getLong(2)).as("a dropped column keeps its values in ClickHouse").isEqualTo(200);
@@ -133,26 +130,26 @@ class PostgresSchemaChangeTest {
             pg.execute("UPDATE w SET v = -v WHERE id % 7 = 0",
                     "ALTER TABLE w ALTER COLUMN v TYPE bigint USING v::bigint * 1000000",
                     "UPDATE w SET v = 5000000000 WHERE id = 1", "DELETE FROM w WHERE id % 11 = 0");
-            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "w"), "w", MINUTES);
             assertThat(columnType("w", "v")).isEqualTo("Nullable(Int64)");
 
             pg.execute("ALTER TABLE w RENAME COLUMN id TO ident", "INSERT INTO w VALUES (3001, 1)");
-            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "w"), "w", MINUTES);
             pg.execute("ALTER TABLE w ADD COLUMN at timestamptz DEFAULT clock_timestamp()",
                     "UPDATE w SET v = v + 1 WHERE ident % 5 = 0");
-            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "w"), "w", MINUTES);
 
             String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
             pg.execute("INSERT INTO w (ident, v) SELECT g, g FROM generate_series(3002, 3500) g",
                     "ALTER TABLE w ALTER COLUMN v TYPE numeric(20, 2) USING v / 3.0");
             job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
-            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "w"), "w", MINUTES);
             pg.execute("UPDATE w SET v = v * 2 WHERE ident % 3 = 0");
-            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "w"), "w", MINUTES);
             assertThat(columnType("w", "v")).isEqualTo("Nullable(Decimal(20, 2))");
             // the same type again, new values: seen only by the rewrite
             pg.execute("ALTER TABLE w ALTER COLUMN v TYPE numeric(20, 2) USING -v", "INSERT INTO w VALUES (3501, 7)");
-            awaitEqual(pg, ch, currentSchema("w"), "w", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "w"), "w", MINUTES);
             List<String> events = ch.query("SELECT reason FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '"
                     + spec.name() + "' AND state = previous ORDER BY at").stream().map(r -> r.getString(1)).toList();
             assertThat(String.join("\n", events)).contains("column v changed type from int4 to int8")
@@ -197,7 +194,7 @@ class PostgresSchemaChangeTest {
             }
             assertThat(killed).as("a copy session was found").isPositive();
             pg.execute("UPDATE big SET v = -2 WHERE id % 1000 = 0");
-            awaitEqual(pg, ch, currentSchema("big"), "big", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "big"), "big", MINUTES);
             assertThat(columnType("big", "v")).isEqualTo("Nullable(Int64)");
             assertThat(ch.count("SELECT count() FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '"
                     + spec.name() + "' AND reason LIKE '%cut short by a lost connection%'")).isPositive();
@@ -231,13 +228,13 @@ class PostgresSchemaChangeTest {
         awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
         pg.execute("ALTER TABLE r RENAME COLUMN a TO a2", "UPDATE r SET a2 = a2 || '!' WHERE id <= 10",
                 "INSERT INTO r VALUES (301, 'new', 301)");
-        awaitEqual(pg, ch, currentSchema("r"), "r", MINUTES);
+        awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "r"), "r", MINUTES);
         String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
 
         pg.execute("ALTER TABLE r RENAME COLUMN b TO b2", "UPDATE r SET b2 = -b2 WHERE id BETWEEN 11 AND 20");
         job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
         try {
-            awaitEqual(pg, ch, currentSchema("r"), "r", MINUTES);
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "r"), "r", MINUTES);
             assertThat(ch.count("SELECT count() FROM system.columns WHERE database = '" + ch.name()
                     + "' AND table = 'r' AND name IN ('a', 'b')")).as("renamed, not added").isZero();
         } finally {
@@ -341,7 +338,7 @@ class PostgresSchemaChangeTest {
                     job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
                 } else if (ddl.random.nextInt(25) == 0) {
                     // a TaskManager lost: the job restarts from its last checkpoint, the DDL goes on meanwhile
-                    cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
+                    PipeTestKit.loseTaskManager(cluster);
                     pg.execute(ddl.next());
                     cluster.startTaskManager();
                 } else {
@@ -349,12 +346,12 @@ class PostgresSchemaChangeTest {
                 }
                 if (round % 10 == 0 || round == rounds) {
                     pg.execute(ddl.row()); // an ALTER alone logs nothing: a row brings it along
-                    System.out.println("round " + round + ": " + awaitEqual(pg, ch, currentSchema("z"), "z", MINUTES));
+                    System.out.println("round " + round + ": " + awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "z"), "z", MINUTES));
                 }
             }
             List<String> there = ch.query("SELECT name FROM system.columns WHERE database = '" + ch.name()
                     + "' AND table = 'z' AND name NOT LIKE '\\_%'").stream().map(r -> r.getString(1)).toList();
-            List<String> source = currentSchema("z").columnNames();
+            List<String> source = PipeTestKit.currentSchema(pg, "z").columnNames();
             if (dropped.equals("drop")) {
                 assertThat(there).as("dropped columns dropped").containsExactlyInAnyOrderElementsOf(source);
             } else {
@@ -491,12 +488,6 @@ class PostgresSchemaChangeTest {
                 case "bool" -> n % 2 == 0 ? "true" : "false";
                 default -> "'{" + n + ",NULL," + (n + 1) + "}'::int[]";
             };
-        }
-    }
-
-    private TableSchema currentSchema(String table) throws Exception {
-        try (Connection c = pg.connect()) {
-            return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();
         }
     }
 }

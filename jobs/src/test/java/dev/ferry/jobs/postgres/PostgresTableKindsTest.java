@@ -77,7 +77,7 @@ class PostgresTableKindsTest {
                 System.getProperty("ferry.pgbench.seconds", "40")));
         try {
             awaitLoadProgress(spec.name(), 2);
-            cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
+            PipeTestKit.loseTaskManager(cluster);
             cluster.startTaskManager();
             awaitLoadProgress(spec.name(), 4);
             String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
@@ -87,7 +87,7 @@ class PostgresTableKindsTest {
             job = PipeTestKit.submit(cluster, spec, tables, savepoint);
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
             Thread.sleep(5_000);
-            cluster.terminateTaskManager(1).get(1, TimeUnit.MINUTES);
+            PipeTestKit.loseTaskManager(cluster);
             cluster.startTaskManager();
             String report = bench.get(3, TimeUnit.MINUTES);
             System.out.println(report.lines().filter(l -> l.startsWith("number of transactions actually processed")
@@ -290,7 +290,7 @@ class PostgresTableKindsTest {
      */
     private void killTaskManagerThenCompare(MiniCluster cluster, java.util.concurrent.atomic.AtomicBoolean stop,
             CompletableFuture<Integer> changes, List<SourceTable> tables) throws Exception {
-        cluster.terminateTaskManager(0).get(1, TimeUnit.MINUTES);
+        PipeTestKit.loseTaskManager(cluster);
         cluster.startTaskManager();
         Thread.sleep(5_000);
         stop.set(true);
