@@ -18,7 +18,7 @@ seed_arg=()
 start=$(date +%s)
 mvn -pl jobs surefire:test -Dtest=PostgresFaultTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dferry.faults.minutes="$minutes" -Dferry.faults.outage.seconds="$outage" "${seed_arg[@]}" \
-  | grep -E '^(faults seed|round |\[(INFO|ERROR)\] Tests run)' | tee "$out"
+  | grep --line-buffered -E '^(faults seed|round )' | tee "$out"
 echo
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
 echo "== $(grep -c '^round ' "$out") rounds, all equal, in $(( ($(date +%s) - start) / 60 )) min"

@@ -94,20 +94,8 @@ class PostgresFaultTest {
                         PipeTestKit.loseTaskManager(cluster);
                         cluster.startTaskManager();
                     }
-                    case 1 -> {
-                        int seconds = 1 + random.nextInt(outageSeconds);
-                        fault = "ClickHouse stopped " + seconds + " s";
-                        LocalServers.runScript(Map.of(), "deploy/local/clickhouse.sh", "stop");
-                        Thread.sleep(seconds * 1000L);
-                        LocalServers.runScript(Map.of(), "deploy/local/clickhouse.sh", "start");
-                    }
-                    case 2 -> {
-                        int seconds = 1 + random.nextInt(outageSeconds);
-                        fault = "Postgres restarted after " + seconds + " s";
-                        LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "stop");
-                        Thread.sleep(seconds * 1000L);
-                        LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "start");
-                    }
+                    case 1 -> fault = "ClickHouse " + outage("clickhouse", 1 + random.nextInt(outageSeconds));
+                    case 2 -> fault = "Postgres " + outage("postgres", 1 + random.nextInt(outageSeconds));
                     case 3 -> {
                         fault = "paused and resumed";
                         String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
@@ -136,6 +124,14 @@ class PostgresFaultTest {
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
+    }
+
+    /** Stops a local server for {@code seconds}, then starts it again. */
+    private static String outage(String server, int seconds) throws InterruptedException {
+        LocalServers.runScript(Map.of(), "deploy/local/" + server + ".sh", "stop");
+        Thread.sleep(seconds * 1000L);
+        LocalServers.runScript(Map.of(), "deploy/local/" + server + ".sh", "start");
+        return "stopped " + seconds + " s";
     }
 
     /** The schema changes a round may make on acct (the workload names only id, v and note). */
