@@ -4,9 +4,14 @@ import static dev.ferry.jobs.postgres.PipeTestKit.awaitEqual;
 import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
 import static dev.ferry.jobs.postgres.PipeTestKit.currentSchema;
 
+import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeRuns;
+import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseResync;
+import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.LocalServers;
@@ -35,9 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults drawn at random while a workload writes: the TaskManager killed, ClickHouse stopped,
- * Postgres restarted, the pipe paused and resumed, a table resynced, a column added, dropped or
- * retyped (also to the same type with new values). After every round the workload stops for a
- * moment and both tables, one keyed and one keyless, must equal the source by per-row checksum.
+ * Postgres restarted, the pipe paused and resumed, a table resynced (by a load into a copy, or by
+ * the change stream's copy), a column added, dropped or retyped (also to the same type with new
+ * values). After every round the workload stops for a moment and both tables, one keyed and one
+ * keyless, must equal the source by per-row checksum.
  * {@code -Dferry.faults.seed} repeats a run; {@code -Dferry.faults.rounds} (default 6) or
  * {@code -Dferry.faults.minutes} (rounds until then: the long form, {@code bench/faults.sh}) set its
  * length; {@code -Dferry.faults.outage.seconds} bounds the outages (default 8).
@@ -103,11 +109,20 @@ class PostgresFaultTest {
                         job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), run, savepoint);
                     }
                     case 4 -> {
+                        // as ferry resync does it: a keyed table by a load into a copy swapped in, a keyless
+                        // one (or the keyed one, half of the time) by the change stream's own copy
                         String table = random.nextBoolean() ? "public.acct" : "public.ledger";
-                        fault = "resync of " + table;
+                        boolean load = table.equals("public.acct") && random.nextBoolean();
+                        fault = "resync of " + table + (load ? " by a load" : " by the stream");
                         String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
-                        run = run.reloading(List.of(table), PipeState.RESYNC);
-                        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), run, savepoint);
+                        List<SourceTable> tables = PostgresPipeSetup.readSourceTables(spec);
+                        if (load) {
+                            run = run.next(List.of(table), List.of(table), PipeState.RESYNC);
+                            createResyncCopy(spec, tables, table, run);
+                        } else {
+                            run = run.reloading(List.of(table), PipeState.RESYNC);
+                        }
+                        job = PipeTestKit.submit(cluster, spec, tables, run, savepoint);
                     }
                     default -> {
                         fault = schema.next(random);
@@ -123,6 +138,17 @@ class PostgresFaultTest {
             }
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /** The empty copy a resync's load fills, as the control plane creates it. */
+    private static void createResyncCopy(PipeSpec spec, List<SourceTable> tables, String table, PipeRun run)
+            throws Exception {
+        ClickHouseConnections connections = new ClickHouseConnections(spec.destination());
+        try (Client client = connections.open()) {
+            TableSchema schema = tables.stream().filter(t -> t.spec().sourceId().equals(table)).findFirst()
+                    .orElseThrow().schema();
+            ClickHouseResync.createCopy(client, connections.layout(client), schema, run.generation());
         }
     }
 
