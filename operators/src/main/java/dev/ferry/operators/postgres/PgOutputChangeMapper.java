@@ -43,9 +43,11 @@ import org.slf4j.LoggerFactory;
  * stays in the destination (new rows hold NULL or the default there); a renamed column (the same
  * attnum under a new name) is renamed; dropping NOT NULL makes the column Nullable. A change the
  * destination cannot follow in place ({@link #incompatibility}: a column's type, the key, a column
- * whose existing rows Postgres filled without logging them) makes the table be copied again
- * ({@link PostgresTableReloads}), or, with {@code incompatible_schema_change: fail}, fails the pipe
- * with the cause. A TRUNCATE goes out as a {@link Truncated} marker.
+ * whose existing rows Postgres filled without logging them; or a rewrite that redefined a column,
+ * {@link PostgresTableStorage}) makes the table be copied again ({@link PostgresTableReloads}), or,
+ * with {@code incompatible_schema_change: fail}, fails the pipe with the cause. A table renamed at
+ * the source fails the pipe (its rows would arrive under a name the pipe does not follow). A
+ * TRUNCATE goes out as a {@link Truncated} marker.
  *
  * <p>Tables without a key ({@link SourceTable#positionKeyed()}): each inserted row is named by its
  * WAL position and its order among the rows logged at that position (a multi-row insert logs several
