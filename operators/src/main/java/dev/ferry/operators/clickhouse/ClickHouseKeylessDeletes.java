@@ -152,15 +152,24 @@ final class ClickHouseKeylessDeletes {
                 + " < " + Long.toUnsignedString(ChangeVersions.CHANGE_BIT)).get(0).getBigInteger(1).longValue();
     }
 
-    /** Versions of the deletes whose tombstone is already there: applied before a restore replayed them. */
+    /**
+     * Versions of the deletes whose tombstone is already there: applied before a restore replayed them.
+     * Asked by the range the deletes span, not by a list of them: one statement can delete more rows
+     * than a query may name.
+     */
     private static Set<Long> alreadyApplied(Client client, String table, List<ChangeRecord> deletes) {
-        StringJoiner versions = new StringJoiner(", ", "(", ")");
-        deletes.forEach(d -> versions.add(Long.toUnsignedString(d.version())));
+        Set<Long> versions = new HashSet<>();
+        deletes.forEach(d -> versions.add(d.version()));
+        String version = quoteIdent(ClickHouseTableDdl.VERSION);
         Set<Long> done = new HashSet<>();
-        for (GenericRecord r : ClickHouseConnections.queryAll(client, "SELECT DISTINCT " + quoteIdent(ClickHouseTableDdl.VERSION)
-                + " FROM " + table + " WHERE " + quoteIdent(ClickHouseTableDdl.IS_DELETED) + " = 1 AND "
-                + quoteIdent(ClickHouseTableDdl.VERSION) + " IN " + versions)) {
-            done.add(r.getBigInteger(1).longValue());
+        for (GenericRecord r : ClickHouseConnections.queryAll(client, "SELECT DISTINCT " + version + " FROM " + table
+                + " WHERE " + quoteIdent(ClickHouseTableDdl.IS_DELETED) + " = 1 AND " + version + " BETWEEN "
+                + Long.toUnsignedString(versions.stream().min(Long::compareUnsigned).orElseThrow()) + " AND "
+                + Long.toUnsignedString(versions.stream().max(Long::compareUnsigned).orElseThrow()))) {
+            long v = r.getBigInteger(1).longValue();
+            if (versions.contains(v)) {
+                done.add(v);
+            }
         }
         return done;
     }
@@ -199,11 +208,14 @@ final class ClickHouseKeylessDeletes {
         // per content, the oldest candidates among snapshot rows and among streamed rows
         Map<String, ArrayDeque<Candidate>> snapshotRows = new HashMap<>();
         Map<String, ArrayDeque<Candidate>> streamedRows = new HashMap<>();
-        for (GenericRecord r : ClickHouseConnections.queryAll(client, "SELECT h, " + key + ", " + version + " FROM (SELECT hex("
-                + content + ") AS h, " + key + ", " + version + ", " + version + " >= "
-                + Long.toUnsignedString(ChangeVersions.CHANGE_BIT) + " AS streamed FROM " + table + " FINAL WHERE "
-                + quoteIdent(ClickHouseTableDdl.IS_DELETED) + " = 0) WHERE h IN " + in + " ORDER BY " + version
-                + " LIMIT " + (most + taken.size()) + " BY h, streamed")) {
+        String candidates = "SELECT h, " + key + ", " + version + " FROM (SELECT hex(" + content + ") AS h, " + key + ", "
+                + version + ", " + version + " >= " + Long.toUnsignedString(ChangeVersions.CHANGE_BIT) + " AS streamed FROM "
+                + table + " FINAL WHERE " + quoteIdent(ClickHouseTableDdl.IS_DELETED) + " = 0) WHERE h IN " + in
+                + " ORDER BY " + version + " LIMIT " + (most + taken.size()) + " BY h, streamed";
+        // a chunk may name more contents than the default query size allows
+        QuerySettings sized = new QuerySettings().serverSetting("max_query_size",
+                Integer.toString(candidates.length() + (1 << 20)));
+        for (GenericRecord r : client.queryAll(candidates, sized)) {
             Candidate c = new Candidate(r.getString(2), r.getBigInteger(3).longValue());
             if (!taken.contains(c.key())) {
                 (ChangeVersions.isChange(c.version()) ? streamedRows : snapshotRows)
