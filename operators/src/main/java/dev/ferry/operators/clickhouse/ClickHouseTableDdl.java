@@ -243,6 +243,12 @@ public final class ClickHouseTableDdl {
                 + Long.toUnsignedString(truncateVersion) + ") OR " + version + " <= " + commitPosition;
     }
 
+    /** Deletes the rows of {@code table} read under snapshots older than {@code version}; changes stay. */
+    public static String deleteSnapshotsBefore(ClickHouseDestinationLayout layout, String table, long version) {
+        return "DELETE FROM " + qualified(layout.database(), table) + layout.onCluster() + " WHERE "
+                + quoteIdent(VERSION) + " < " + version;
+    }
+
     /** Adds the columns of {@code schema} that {@code before} did not have: to the table, then its Distributed table. */
     public static List<String> addColumns(ClickHouseDestinationLayout layout, TableSchema before, TableSchema schema) {
         java.util.Map<String, ExistingColumn> existing = new java.util.HashMap<>();

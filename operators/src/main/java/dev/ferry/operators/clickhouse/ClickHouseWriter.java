@@ -13,6 +13,7 @@ import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.TableReloaded;
 import dev.ferry.state.record.TableReloading;
 import dev.ferry.state.record.SnapshotUnitDone;
+import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.DestinationOptions;
@@ -172,6 +173,10 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             truncate(buffer, truncated);
             return;
         }
+        if (record.marker() instanceof SnapshotRestarted restarted) {
+            dropOlderSnapshots(buffer, restarted);
+            return;
+        }
         if (record.marker() instanceof TableReloading reloading) {
             startReload(buffer, reloading);
             return;
@@ -224,6 +229,23 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
         buffers.put(schema.sourceId(), new TableBuffer(reconcile(schema, buffer.copies()), buffer.copies(),
                 metrics.get(schema.sourceId())::adjusted, dropDropped));
+    }
+
+    /**
+     * The table's load started over under a newer snapshot: rows of older snapshots still in
+     * ClickHouse were read again by now or will be, or are gone at the source. Every such row was
+     * written before the restart that made the new snapshot, so none arrives after this. While a
+     * resync copy is being loaded only the copy is cleared; the table it replaces stays whole.
+     */
+    private void dropOlderSnapshots(TableBuffer buffer, SnapshotRestarted restarted)
+            throws IOException, InterruptedException {
+        List<String> where = buffer.copies().isEmpty() ? targets(buffer) : buffer.copies();
+        for (String target : where) {
+            ClickHouseConnections.execute(client, ClickHouseTableDdl.deleteSnapshotsBefore(layout, target,
+                    restarted.version()));
+        }
+        LOG.info("{}: its load started over under snapshot version {}; rows of older snapshots deleted",
+                buffer.schema().sourceId(), restarted.version());
     }
 
     /**

@@ -5,14 +5,16 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Checkpoint form of {@link LoadEnumeratorState}; partitions in their own codec's form. */
 public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         extends OneVersionSerializer<LoadEnumeratorState<P>> {
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private final PartitionCodec<P> codec;
 
@@ -39,6 +41,11 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         if (state.point() != null) {
             out.writeUTF(state.point());
         }
+        out.writeInt(state.passes().size());
+        for (Map.Entry<String, Integer> e : state.passes().entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeInt(e.getValue());
+        }
     }
 
     @Override
@@ -55,6 +62,11 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         for (int i = in.readInt(); i > 0; i--) {
             unfinished.add(in.readUTF());
         }
-        return new LoadEnumeratorState<>(unplanned, pending, unfinished, in.readBoolean() ? in.readUTF() : null);
+        String point = in.readBoolean() ? in.readUTF() : null;
+        Map<String, Integer> passes = new HashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            passes.put(in.readUTF(), in.readInt());
+        }
+        return new LoadEnumeratorState<>(unplanned, pending, unfinished, point, passes);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.operators.load;
 
+import dev.ferry.state.record.SnapshotUnitDone;
 import java.io.Serializable;
 import org.apache.flink.api.connector.source.SourceSplit;
 
@@ -11,8 +12,13 @@ public interface LoadPartition extends SourceSplit, Serializable {
 
     int count();
 
-    /** The split id all partitions use: {@code <table>#<index>}. */
-    static String splitId(String table, int index) {
-        return table + "#" + index;
+    /** Which plan of its table this partition is from: 0, or more once the table's load started over. */
+    default int pass() {
+        return 0;
+    }
+
+    /** The split id all partitions use: {@code <table>#<index>}, {@code @<pass>} appended after the first plan. */
+    static String splitId(String table, int pass, int index) {
+        return SnapshotUnitDone.id(table, pass, index);
     }
 }

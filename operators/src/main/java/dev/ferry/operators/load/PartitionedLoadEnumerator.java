@@ -2,6 +2,7 @@ package dev.ferry.operators.load;
 
 import dev.ferry.operators.load.LoadEvents.PartitionFinished;
 import dev.ferry.operators.load.LoadEvents.PartitionsHeld;
+import dev.ferry.state.record.SnapshotUnitDone;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * own (its rows are then in the checkpoint, its PartitionFinished event is not). So it hands out
  * nothing until every reader has said which partitions it restored ({@link PartitionsHeld}); the
  * others were finished.
+ *
+ * <p>A table's load can start over ({@link #readAgain}): it is planned again under a new pass
+ * number, so the new partitions' ids differ from those of the old plan still with readers (which a
+ * source must then skip), and the old plan's partitions not handed out are dropped.
  * Source-specific events go to {@link #handleOtherEvent}.
  */
 public class PartitionedLoadEnumerator<P extends LoadPartition> implements SplitEnumerator<P, LoadEnumeratorState<P>> {
@@ -51,6 +56,8 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     /** Handed out before the checkpoint this enumerator was restored from; not yet claimed by a reader. */
     private final Set<String> unconfirmed = new HashSet<>();
     private final Set<Integer> reported = new HashSet<>();
+    /** The current plan of each table whose load started over; others are in pass 0. */
+    private final Map<String, Integer> passes;
     private String point;
 
     public PartitionedLoadEnumerator(SplitEnumeratorContext<P> context, String pipe, LoadPlanner<P> planner,
@@ -64,6 +71,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
         this.pending = new ArrayList<>(state.pending());
         this.unfinished = new HashSet<>(state.unfinished());
         this.point = state.point();
+        this.passes = new HashMap<>(state.passes());
         unconfirmed.addAll(unfinished);
         pending.forEach(p -> unconfirmed.remove(p.splitId()));
     }
@@ -112,7 +120,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
                 outWithReaders.merge(p.table(), -1, Integer::sum);
                 LOG.debug("partition {} finished by reader {}", p.splitId(), subtaskId);
             }
-            if (!tableActive(p.table())) {
+            if (!tableActive(p.table()) && !planning.contains(p.table()) && !unplanned.contains(p.table())) {
                 LOG.info("initial load of {} read completely", p.table());
             }
             if (done()) {
@@ -149,11 +157,73 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
             LOG.info("partition {} was finished before the checkpoint the load restarted from", id);
         }
         unconfirmed.clear();
+        onConfirmed();
         if (done()) {
             onLoadDone();
         }
         planMore();
         assign();
+    }
+
+    /** Every partition handed out before the restored checkpoint is known to be held or finished. */
+    protected final boolean confirmed() {
+        return unconfirmed.isEmpty();
+    }
+
+    /** Called once {@link #confirmed()} turns true after a restore. */
+    protected void onConfirmed() {}
+
+    /** The plan number of {@code table}'s current partitions. */
+    protected final int passOf(String table) {
+        return passes.getOrDefault(table, 0);
+    }
+
+    /** Every table's current plan number, for readers to tell partitions of an abandoned plan. */
+    protected final Map<String, Integer> passes() {
+        return Map.copyOf(passes);
+    }
+
+    /**
+     * Tables whose current plan has partitions read or being read, but not all finished: a load that
+     * continues under another snapshot may have to start them over.
+     */
+    protected final Set<String> tablesInProgress() {
+        Map<String, Integer> pendingOfPlan = new HashMap<>();
+        Map<String, Integer> planSize = new HashMap<>();
+        for (P p : pending) {
+            if (p.pass() == passOf(p.table())) {
+                pendingOfPlan.merge(p.table(), 1, Integer::sum);
+                planSize.put(p.table(), p.count());
+            }
+        }
+        Set<String> started = new HashSet<>();
+        for (String id : unfinished) {
+            String table = tableOf(id);
+            if (SnapshotUnitDone.passOf(id) == passOf(table)
+                    && pendingOfPlan.getOrDefault(table, 0) < planSize.getOrDefault(table, Integer.MAX_VALUE)) {
+                started.add(table);
+            }
+        }
+        return started;
+    }
+
+    /**
+     * Starts {@code table}'s load over under a new plan: the current plan's partitions not handed out
+     * are dropped, those with readers finish (the source skips them), and the table is planned again.
+     */
+    protected final void readAgain(String table, String why) {
+        int pass = passes.merge(table, 1, Integer::sum);
+        for (Iterator<P> it = pending.iterator(); it.hasNext(); ) {
+            P p = it.next();
+            if (p.table().equals(table)) {
+                it.remove();
+                unfinished.remove(p.splitId());
+            }
+        }
+        LOG.info("initial load of {} starts over (plan {}): {}", table, pass, why);
+        if (!planning.contains(table) && !unplanned.contains(table)) {
+            plan(table);
+        }
     }
 
     /** Events of a particular source (e.g. the Postgres readers' snapshot requests). */
@@ -182,7 +252,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     public LoadEnumeratorState<P> snapshotState(long checkpointId) {
         List<String> toPlan = new ArrayList<>(planning);
         toPlan.addAll(unplanned);
-        return new LoadEnumeratorState<>(toPlan, pending, unfinished, point);
+        return new LoadEnumeratorState<>(toPlan, pending, unfinished, point, passes);
     }
 
     @Override
@@ -190,23 +260,31 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
 
     private void planMore() {
         while (!unplanned.isEmpty() && activeTables() < tablesInParallel) {
-            String table = unplanned.poll();
-            planning.add(table);
-            context.callAsync(() -> planner.plan(table), (plan, error) -> {
-                planning.remove(table);
-                if (error != null) {
-                    throw new IllegalStateException("cannot plan the initial load of " + table + ": " + error.getMessage(),
-                            error);
-                }
-                LOG.info("planned {}: {} partitions ({}) in {} ms", table, plan.partitions().size(), plan.basis(),
-                        plan.planningMillis());
-                for (P p : plan.partitions()) {
-                    pending.add(p);
-                    unfinished.add(p.splitId());
-                }
-                assign();
-            });
+            plan(unplanned.poll());
         }
+    }
+
+    private void plan(String table) {
+        planning.add(table);
+        int pass = passOf(table);
+        context.callAsync(() -> planner.plan(table, pass), (plan, error) -> {
+            planning.remove(table);
+            if (error != null) {
+                throw new IllegalStateException("cannot plan the initial load of " + table + ": " + error.getMessage(),
+                        error);
+            }
+            if (pass != passOf(table)) {
+                plan(table); // started over while planning: the new plan must have the new ids
+                return;
+            }
+            LOG.info("planned {}: {} partitions ({}) in {} ms", table, plan.partitions().size(), plan.basis(),
+                    plan.planningMillis());
+            for (P p : plan.partitions()) {
+                pending.add(p);
+                unfinished.add(p.splitId());
+            }
+            assign();
+        });
     }
 
     private void assign() {

@@ -51,7 +51,7 @@ public record MongoIdPartition(String table, int index, int count, MongoIdBracke
 
     @Override
     public String splitId() {
-        return LoadPartition.splitId(table, index);
+        return LoadPartition.splitId(table, 0, index);
     }
 
     public BsonTimestamp loadStartTime() {

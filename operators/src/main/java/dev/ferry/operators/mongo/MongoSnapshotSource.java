@@ -103,7 +103,10 @@ public final class MongoSnapshotSource
         MongoConnections conns = connections;
         int rows = rowsPerPartition;
         long start = loadStart;
-        return collection -> {
+        return (collection, pass) -> {
+            if (pass != 0) {
+                throw new IllegalArgumentException("a MongoDB load never starts a collection over");
+            }
             try (MongoClient client = conns.open("snapshot-planner");
                     ClientSession session = client.startSession(
                             ClientSessionOptions.builder().causallyConsistent(true).build())) {

@@ -13,9 +13,14 @@ import dev.ferry.operators.load.LoadPartition;
  *
  * <p>For a partitioned table, {@code leaf} is the leaf partition the range is in (quoted and
  * qualified); the table's partitions run over its leaves one after another. Null for other tables.
+ *
+ * <p>Ctids name places in one set of files: {@code files} is the relfilenode of the relation read
+ * (table or leaf) when the range was planned (0: not known), so a read can tell that VACUUM FULL,
+ * CLUSTER or a rewrite renumbered the rows since. {@code pass} counts the plans of the table: a table
+ * whose load starts over is planned again, under new split ids.
  */
 public record CtidPartition(String table, int index, int count, Tid lower, Tid upper, Tid resumeAfter, long rowsBefore,
-        String leaf) implements LoadPartition {
+        String leaf, int pass, long files) implements LoadPartition {
 
     public CtidPartition {
         Objects.requireNonNull(table, "table");
@@ -29,17 +34,27 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
 
     /** A partition not read yet. */
     public CtidPartition(String table, int index, int count, Tid lower, Tid upper) {
-        this(table, index, count, lower, upper, null, 0, null);
+        this(table, index, count, lower, upper, null, 0, null, 0, 0);
     }
 
     /** The same partition, to be continued after {@code last}, {@code rows} rows having been read. */
     public CtidPartition resumingAfter(Tid last, long rows) {
-        return new CtidPartition(table, index, count, lower, upper, last, rows, leaf);
+        return new CtidPartition(table, index, count, lower, upper, last, rows, leaf, pass, files);
     }
 
     /** The same range in leaf partition {@code leaf}, numbered {@code index} of {@code count} of its table. */
     public CtidPartition inLeaf(String leaf, int index, int count) {
-        return new CtidPartition(table, index, count, lower, upper, resumeAfter, rowsBefore, leaf);
+        return new CtidPartition(table, index, count, lower, upper, resumeAfter, rowsBefore, leaf, pass, files);
+    }
+
+    /** The same range, read from files {@code files} (a relfilenode). */
+    public CtidPartition inFiles(long files) {
+        return new CtidPartition(table, index, count, lower, upper, resumeAfter, rowsBefore, leaf, pass, files);
+    }
+
+    /** The same range in plan {@code pass} of its table. */
+    public CtidPartition inPass(int pass) {
+        return new CtidPartition(table, index, count, lower, upper, resumeAfter, rowsBefore, leaf, pass, files);
     }
 
     /** What the range is read from: the leaf partition alone, else the table ({@code qualifiedTable}). */
@@ -58,7 +73,7 @@ public record CtidPartition(String table, int index, int count, Tid lower, Tid u
 
     @Override
     public String splitId() {
-        return LoadPartition.splitId(table, index);
+        return LoadPartition.splitId(table, pass, index);
     }
 
     /** The WHERE clause, with the range in the text so it shows in pg_stat_activity. */

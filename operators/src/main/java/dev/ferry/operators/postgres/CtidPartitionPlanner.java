@@ -30,11 +30,14 @@ public final class CtidPartitionPlanner {
 
     private CtidPartitionPlanner() {}
 
+    /** The relation's files now (the relcache's view, not the transaction snapshot's). */
+    private static final String FILES_SQL = "SELECT pg_relation_filenode(?::regclass)";
+
     /** What one range is read from: a table, or one leaf partition of a partitioned table. */
     private record Relation(String leaf, long oid, String qualified) {}
 
-    /** The plan of one table; a partitioned table's leaves one after another. */
-    public static Plan<CtidPartition> plan(Connection conn, SourceTable table, SnapshotPartitioning strategy,
+    /** The plan {@code pass} of one table; a partitioned table's leaves one after another. */
+    public static Plan<CtidPartition> plan(Connection conn, SourceTable table, int pass, SnapshotPartitioning strategy,
             int rowsPerPartition) throws SQLException {
         long start = System.nanoTime();
         String id = table.spec().sourceId();
@@ -43,8 +46,9 @@ public final class CtidPartitionPlanner {
         List<CtidPartition> ranges = new ArrayList<>();
         List<String> bases = new ArrayList<>();
         for (Relation r : relations) {
+            long files = files(conn, r.qualified());
             for (CtidPartition p : planRelation(conn, id, r, strategy, rowsPerPartition, bases)) {
-                ranges.add(p.inLeaf(r.leaf(), 0, 1));
+                ranges.add(p.inLeaf(r.leaf(), 0, 1).inFiles(files));
             }
         }
         if (ranges.isEmpty()) {
@@ -54,12 +58,22 @@ public final class CtidPartitionPlanner {
         }
         List<CtidPartition> partitions = new ArrayList<>(ranges.size());
         for (int i = 0; i < ranges.size(); i++) {
-            partitions.add(ranges.get(i).inLeaf(ranges.get(i).leaf(), i, ranges.size()));
+            partitions.add(ranges.get(i).inLeaf(ranges.get(i).leaf(), i, ranges.size()).inPass(pass));
         }
         String basis = !table.partitioned() ? String.join("; ", bases)
                 : relations.size() + " leaf partitions" + (bases.size() <= 3 ? ": " + String.join("; ", bases) : "");
         return new Plan<>(partitions, (System.nanoTime() - start) / 1_000_000,
                 basis + ", " + strategy.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The relfilenode of {@code relation} (qualified name): it changes when the relation's rows are rewritten. */
+    static long files(Connection conn, String relation) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(FILES_SQL)) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     private static List<Relation> leaves(Connection conn, long oid) throws SQLException {

@@ -4,6 +4,7 @@ import dev.ferry.operators.load.PartitionSplitReader;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.SnapshotUnitDone;
 import java.io.IOException;
 import java.sql.Connection;
@@ -32,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * stream, so a row must come from exactly one of them: under a snapshot newer than the load's first
  * (after a restart), rows whose inserting transaction the first snapshot did not see are skipped —
  * the stream delivers them.
+ *
+ * <p>A partition of an abandoned plan of its table (the grant names a newer one) is finished without
+ * reading it: the newer plan covers the whole table. A partition whose table's files were replaced
+ * since its plan is finished unread too, and the enumerator told ({@link CtidRow#rewritten}): its
+ * ctids no longer name the rows they did. The first partition of a newer plan says so downstream
+ * ({@link SnapshotRestarted}) before its rows.
  */
 final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
@@ -69,7 +76,11 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
                 if (snapshot == null) {
                     return batch.build(); // woken up
                 }
-                open(nextPartition(), snapshot);
+                CtidPartition next = nextPartition();
+                if (!open(next, snapshot, batch)) {
+                    batch.addFinishedSplit(next.splitId());
+                    return batch.build();
+                }
             }
             String splitId = current.splitId();
             String table = current.table();
@@ -115,14 +126,19 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         return null;
     }
 
-    private void open(CtidPartition partition, SnapshotGrant snapshot) throws SQLException {
+    /** Starts reading {@code partition}; false when it is not to be read (see the class comment). */
+    private boolean open(CtidPartition partition, SnapshotGrant snapshot, RecordsBySplits.Builder<CtidRow> batch)
+            throws SQLException {
+        if (partition.pass() < snapshot.passOf(partition.table())) {
+            LOG.info("skipping partition {}: its table's load started over", partition.splitId());
+            return false;
+        }
         if (conn == null) {
             conn = source.connections().openTableRead("snapshot");
             try (Statement st = conn.createStatement()) {
                 st.execute("SET TRANSACTION SNAPSHOT " + PostgresSql.quoteLiteral(snapshot.snapshotId()));
             }
         }
-        current = partition;
         SourceTable table = tables.get(partition.table());
         streamedAfter = table.positionKeyed() && source.exporter().changesFollow()
                 ? PostgresXidSnapshot.parse(snapshot.firstSnapshot()) : null;
@@ -131,11 +147,25 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid::text, "
                 + (streamedAfter == null ? "" : "xmin::text::bigint, ") + String.join(", ", table.selectExpressions())
                 + " FROM " + partition.relation(table.qualifiedName()) + partition.whereClause();
+        current = partition;
         statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
         statement.setFetchSize(CURSOR_FETCH_SIZE);
         rows = statement.executeQuery();
+        // The query holds the table's lock now, so its files cannot change under the read; they may have before it.
+        String relation = partition.leaf() != null ? partition.leaf() : table.qualifiedName();
+        if (partition.files() != 0 && CtidPartitionPlanner.files(conn, relation) != partition.files()) {
+            LOG.info("skipping partition {}: {} was rewritten since it was planned", partition.splitId(), relation);
+            closePartition();
+            batch.add(partition.splitId(), CtidRow.rewritten(partition));
+            return false;
+        }
+        if (partition.pass() > 0 && partition.index() == 0) {
+            batch.add(partition.splitId(), new CtidRow(ChangeRecord.marker(partition.table(),
+                    new SnapshotRestarted(snapshot.version())), null));
+        }
         rowReader = new PostgresRowReader(table.schema().columns());
         rowsRead = partition.rowsBefore();
+        return true;
     }
 
     private void closePartition() throws SQLException {

@@ -10,7 +10,7 @@ import java.io.IOException;
 public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPartition> implements PartitionCodec<CtidPartition> {
     private static final long serialVersionUID = 1L;
     public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
 
     private CtidPartitionSerializer() {
         super(VERSION, "CtidPartition");
@@ -29,12 +29,14 @@ public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPart
         if (p.leaf() != null) {
             out.writeUTF(p.leaf());
         }
+        out.writeInt(p.pass());
+        out.writeLong(p.files());
     }
 
     @Override
     public CtidPartition read(DataInput in) throws IOException {
         return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in), readTid(in),
-                in.readLong(), in.readBoolean() ? in.readUTF() : null);
+                in.readLong(), in.readBoolean() ? in.readUTF() : null, in.readInt(), in.readLong());
     }
 
     private static void writeTid(Tid t, DataOutput out) throws IOException {

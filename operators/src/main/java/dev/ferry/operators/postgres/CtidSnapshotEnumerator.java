@@ -4,6 +4,7 @@ import dev.ferry.operators.load.LoadEnumeratorState;
 import dev.ferry.operators.load.PartitionedLoadEnumerator;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotRequest;
+import dev.ferry.operators.postgres.SnapshotEvents.TableRewritten;
 import java.sql.SQLException;
 import java.util.LinkedHashSet;
 import org.apache.flink.api.connector.source.SourceEvent;
@@ -14,10 +15,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The Postgres initial load's enumerator: the generic scheduling of {@link PartitionedLoadEnumerator},
  * plus the exported snapshot every reader imports. The first export may create the pipe's slot
- * ({@link SnapshotExporter}); the snapshot is held open until every partition is finished, and
- * exported again (off the coordinator thread) if a reader asks after that. The first snapshot's
+ * ({@link SnapshotExporter}); the snapshot is held open until every partition is finished. A reader
+ * asking for it (at every reader start) gets it once it is known to be still importable; else (a
+ * Postgres restart, a pause, the load finished) it is exported again. The first snapshot's
  * transactions are checkpointed and sent with every grant, so rows read under a later one can be
  * told apart (see {@link CtidPartitionReader}).
+ *
+ * <p>When the load goes on under another snapshot than the one it started a table under, the rows
+ * already read and those still to read can disagree. With the change stream following, they meet
+ * again through the stream's versions, as long as ctids still name the same rows; a reader that
+ * finds a table's files replaced since its plan ({@link TableRewritten}) has the table read again
+ * whole. Without a stream (snapshot-only pipes) nothing brings the changes in between, so every
+ * table in progress is read again whole under the new snapshot, before any reader gets it; a keyless
+ * one rewritten under the same snapshot restarts the job for a new one (its rows are named by ctid,
+ * and only rows of an older snapshot can be told apart and deleted). A keyless table of a pipe that
+ * follows changes keeps the README's limit, and is warned about where it applies.
  */
 final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidSnapshotEnumerator.class);
@@ -26,6 +38,8 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
     private final LinkedHashSet<Integer> waitingForSnapshot = new LinkedHashSet<>();
     private boolean exporting;
     private ExportedSnapshot export;
+    /** A new snapshot replaced the load's earlier one: snapshot-only loads start their tables in progress over. */
+    private boolean newSnapshot;
 
     CtidSnapshotEnumerator(SplitEnumeratorContext<CtidPartition> context, CtidSnapshotSource source,
             LoadEnumeratorState<CtidPartition> state) {
@@ -37,10 +51,29 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
     protected void handleOtherEvent(int subtaskId, SourceEvent event) {
         if (event instanceof SnapshotRequest) {
             waitingForSnapshot.add(subtaskId);
-            grantSnapshot();
+            checkSnapshot();
+        } else if (event instanceof TableRewritten r) {
+            if (r.pass() != passOf(r.table())) {
+                return; // another reader's news of the same rewrite
+            }
+            String why = "its files were replaced since it was planned (VACUUM FULL, CLUSTER or a rewriting"
+                    + " ALTER TABLE), which gives its rows new ctids";
+            if (!source.exporter().changesFollow() && source.tablesById().get(r.table()).positionKeyed()) {
+                // Its rows are named by ctid: those already written under old names must go, which only a
+                // new snapshot's restart of the table does (under the same snapshot they cannot be told apart).
+                closeExport();
+                throw new IllegalStateException(r.table() + ": " + why + "; the load restarts under a new snapshot");
+            }
+            readAgain(r.table(), why);
+            warnIfKeyless(r.table(), "was rewritten while being loaded");
         } else {
             super.handleOtherEvent(subtaskId, event);
         }
+    }
+
+    @Override
+    protected void onConfirmed() {
+        grantSnapshot();
     }
 
     @Override
@@ -53,31 +86,70 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
         closeExport();
     }
 
-    private void grantSnapshot() {
-        if (export != null) {
-            SnapshotGrant grant = new SnapshotGrant(export.id(), export.lsn(), point());
-            waitingForSnapshot.forEach(subtask -> context.sendEventToSourceReader(subtask, grant));
-            waitingForSnapshot.clear();
-            return;
-        }
+    /** Makes sure the snapshot to grant is importable (exporting one if not), then grants it. */
+    private void checkSnapshot() {
         if (exporting) {
-            return;
+            return; // the waiting reader is granted when the export in progress is done
         }
         exporting = true;
+        ExportedSnapshot held = export;
         boolean first = point() == null;
-        context.callAsync(() -> source.exporter().export(source.connections(), first), (exp, error) -> {
+        context.callAsync(() -> {
+            if (held != null) {
+                if (held.importable(source.connections())) {
+                    return held;
+                }
+                LOG.warn("initial load of pipe {}: snapshot {} is gone (Postgres restarted?); exporting a new one",
+                        pipe, held.id());
+            }
+            return source.exporter().export(source.connections(), first);
+        }, (exp, error) -> {
             exporting = false;
             if (error != null) {
                 throw new IllegalStateException("cannot export the initial load's snapshot: " + error.getMessage(), error);
             }
-            export = exp;
-            if (first) {
-                markPointTaken(exp.xids().toString());
+            if (exp != held) {
+                closeExport();
+                export = exp;
+                if (first) {
+                    markPointTaken(exp.xids().toString());
+                } else {
+                    newSnapshot = true;
+                }
+                LOG.info("initial load of pipe {} reads snapshot {} (version {}){}", pipe, exp.id(), exp.lsn(),
+                        first ? "" : ", exported again after a restart");
             }
-            LOG.info("initial load of pipe {} reads snapshot {} (version {}){}", pipe, exp.id(), exp.lsn(),
-                    first ? "" : ", exported again after a restart");
             grantSnapshot();
         });
+    }
+
+    private void grantSnapshot() {
+        if (export == null || waitingForSnapshot.isEmpty() || !confirmed()) {
+            return; // until every reader has said which partitions it holds: the tables in progress depend on it
+        }
+        if (newSnapshot) {
+            newSnapshot = false;
+            for (String table : tablesInProgress()) {
+                if (!source.exporter().changesFollow()) {
+                    readAgain(table, "the load continues under a new snapshot, and without a change stream rows"
+                            + " changed since the old one would be missed or kept");
+                } else {
+                    warnIfKeyless(table, "continues its load under a new snapshot");
+                }
+            }
+        }
+        SnapshotGrant grant = new SnapshotGrant(export.id(), export.lsn(), point(), passes());
+        waitingForSnapshot.forEach(subtask -> context.sendEventToSourceReader(subtask, grant));
+        waitingForSnapshot.clear();
+    }
+
+    /** The README's limit for keyless tables of pipes that follow changes, said where it applies. */
+    private void warnIfKeyless(String table, String what) {
+        if (source.exporter().changesFollow() && source.tablesById().get(table).positionKeyed()) {
+            LOG.warn("{} has no key and {}: if rows of it with identical duplicates are updated or deleted"
+                    + " meanwhile, or it was rewritten, ClickHouse can hold one duplicate too many or too few;"
+                    + " run `ferry resync {} --table {}` once the pipe is Running", table, what, pipe, table);
+        }
     }
 
     private void closeExport() {

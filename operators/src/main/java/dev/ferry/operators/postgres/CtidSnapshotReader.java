@@ -3,6 +3,7 @@ package dev.ferry.operators.postgres;
 import dev.ferry.operators.load.PartitionedLoadReader;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotRequest;
+import dev.ferry.operators.postgres.SnapshotEvents.TableRewritten;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.connector.source.SourceEvent;
@@ -17,6 +18,11 @@ final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartit
     CtidSnapshotReader(CtidSnapshotSource source, SourceReaderContext context, CompletableFuture<SnapshotGrant> grant) {
         super(() -> new CtidPartitionReader(source, grant),
                 (row, output, progress) -> {
+                    if (row.rewritten() != null) {
+                        context.sendSourceEventToCoordinator(
+                                new TableRewritten(row.rewritten().table(), row.rewritten().pass()));
+                        return;
+                    }
                     output.collect(row.record());
                     if (row.ctid() != null) {
                         progress.emitted(row.ctid());

@@ -132,9 +132,9 @@ public final class CtidSnapshotSource
         PostgresConnections conns = connections;
         SnapshotPartitioning strategy = partitioning;
         int rows = rowsPerPartition;
-        return table -> {
+        return (table, pass) -> {
             try (Connection conn = conns.open("snapshot-planner")) {
-                return CtidPartitionPlanner.plan(conn, byId.get(table), strategy, rows);
+                return CtidPartitionPlanner.plan(conn, byId.get(table), pass, strategy, rows);
             }
         };
     }

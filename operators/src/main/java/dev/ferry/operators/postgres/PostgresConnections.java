@@ -92,7 +92,10 @@ public final class PostgresConnections implements Serializable {
     public Connection openTableRead(String role) throws SQLException {
         Connection conn = openForBulkRead(role);
         try (Statement st = conn.createStatement()) {
-            st.execute("SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0");
+            // A load's reader idles in its transaction while the pipeline is backed up: a server-wide
+            // idle_in_transaction_session_timeout must not end it (nor the snapshot it holds).
+            st.execute("SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0;"
+                    + " SET idle_in_transaction_session_timeout = 0");
             conn.setAutoCommit(false);
             conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             conn.setReadOnly(true);

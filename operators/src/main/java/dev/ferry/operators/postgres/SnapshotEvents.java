@@ -1,5 +1,6 @@
 package dev.ferry.operators.postgres;
 
+import java.util.Map;
 import org.apache.flink.api.connector.source.SourceEvent;
 
 /** Messages between the Postgres snapshot enumerator and its readers, beyond the generic ones (LoadEvents). */
@@ -12,6 +13,15 @@ final class SnapshotEvents {
     /**
      * Enumerator to reader: import this exported snapshot; its rows carry {@code version}.
      * {@code firstSnapshot} is the load's first snapshot's transactions ({@link PostgresXidSnapshot}).
+     * {@code passes} is each table's current plan (absent: 0): partitions of an older one are skipped.
      */
-    record SnapshotGrant(String snapshotId, long version, String firstSnapshot) implements SourceEvent {}
+    record SnapshotGrant(String snapshotId, long version, String firstSnapshot, Map<String, Integer> passes)
+            implements SourceEvent {
+        int passOf(String table) {
+            return passes.getOrDefault(table, 0);
+        }
+    }
+
+    /** Reader to enumerator: the table's files changed since plan {@code pass} was made; its ctids mean nothing now. */
+    record TableRewritten(String table, int pass) implements SourceEvent {}
 }

@@ -17,6 +17,10 @@ public final class TransactionSnapshotExporter implements SnapshotExporter {
     public ExportedSnapshot export(PostgresConnections connections, boolean firstExport) throws SQLException {
         Connection conn = connections.open("snapshot-export");
         try {
+            try (Statement st = conn.createStatement()) {
+                // The holder idles in its transaction for the whole load, by design.
+                st.execute("SET idle_in_transaction_session_timeout = 0");
+            }
             conn.setAutoCommit(false);
             conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = conn.createStatement();

@@ -101,6 +101,7 @@ class CtidPartitionerTest {
     void splitSerializerRoundTrips() throws Exception {
         for (CtidPartition p : List.of(new CtidPartition("s.\"T\"", 2, 5, new Tid(10, 0), null),
                 new CtidPartition("a", 0, 2, null, new Tid(3, 0)).resumingAfter(new Tid(2, 9), 1234),
+                new CtidPartition("t", 0, 1, null, null).inPass(2).inFiles(16_384),
                 new CtidPartition("t", 0, 1, null, null))) {
             CtidPartitionSerializer s = CtidPartitionSerializer.INSTANCE;
             assertThat(s.deserialize(s.getVersion(), s.serialize(p))).isEqualTo(p);
@@ -111,7 +112,7 @@ class CtidPartitionerTest {
     void enumeratorStateRoundTrips() throws Exception {
         dev.ferry.operators.load.LoadEnumeratorState<CtidPartition> state = new dev.ferry.operators.load.LoadEnumeratorState<>(List.of("a.b", "c.d"),
                 List.of(new CtidPartition("x.y", 1, 3, new Tid(4, 0), new Tid(8, 0)).resumingAfter(new Tid(5, 3), 17)),
-                java.util.Set.of("x.y#1", "x.y#2"), "10:20:12,15");
+                java.util.Set.of("x.y#1", "x.y#2@1"), "10:20:12,15", java.util.Map.of("x.y", 1));
         var s = new dev.ferry.operators.load.LoadEnumeratorStateSerializer<>(CtidPartitionSerializer.INSTANCE);
         assertThat(s.deserialize(s.getVersion(), s.serialize(state))).isEqualTo(state);
     }

@@ -250,6 +250,95 @@ class CtidSnapshotEnumeratorTest {
         }
     }
 
+    /**
+     * A snapshot-only load restored under a new snapshot reads the table it was in the middle of again,
+     * whole, under a new plan: nothing brings the rows changed in between. The grant names the new plan,
+     * so readers skip the old plan's partitions they hold; the old plan's others are not handed out.
+     */
+    @Test
+    void aSnapshotOnlyLoadUnderANewSnapshotStartsItsTableInProgressOver() throws Throwable {
+        CtidSnapshotSource source = source(1, 1);
+        LoadEnumeratorState<CtidPartition> state;
+        CtidPartition held;
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            ctx.runNextOneTimeCallable();
+            e.handleSplitRequest(0, "localhost");
+            e.handleSourceEvent(0, new SnapshotRequest());
+            ctx.runNextOneTimeCallable();
+            e.handleSourceEvent(0, new PartitionFinished<>(assignments(ctx).get(0)));
+            e.handleSplitRequest(0, "localhost");
+            held = assignments(ctx).get(1);
+            state = e.snapshotState(1);
+            e.close();
+        }
+
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.restoreEnumerator(ctx, state);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            e.handleSourceEvent(0, new PartitionsHeld(List.of(held.splitId())));
+            e.handleSourceEvent(0, new SnapshotRequest());
+            ctx.runNextOneTimeCallable(); // the export
+            SnapshotGrant grant = (SnapshotGrant) ctx.getSentSourceEvent().get(0).get(0);
+            assertThat(grant.passOf("public.a")).isEqualTo(1);
+            assertThat(grant.passOf("public.b")).isZero();
+            ctx.runNextOneTimeCallable(); // planning a again
+            e.handleSourceEvent(0, new PartitionFinished<>(held)); // skipped by the reader
+            e.handleSplitRequest(0, "localhost");
+            CtidPartition next = assignments(ctx).get(0);
+            assertThat(next.pass()).isEqualTo(1);
+            assertThat(next.index()).isZero();
+            assertThat(next.splitId()).isEqualTo("public.a#0@1");
+            assertThat(e.snapshotState(2).pending()).allMatch(p -> p.pass() == 1).hasSize(next.count() - 1);
+            e.close();
+        }
+    }
+
+    /**
+     * A reader that finds the table's files replaced has the table planned again; the news from other
+     * readers about the same old plan changes nothing more. A snapshot whose session is gone (here:
+     * terminated) is exported again when a reader asks.
+     */
+    @Test
+    void aRewrittenTableIsPlannedAgainAndALostSnapshotExportedAgain() throws Throwable {
+        CtidSnapshotSource source = source(1, 1);
+        try (MockSplitEnumeratorContext<CtidPartition> ctx = new MockSplitEnumeratorContext<>(1)) {
+            SplitEnumerator<CtidPartition, LoadEnumeratorState<CtidPartition>> e = source.createEnumerator(ctx);
+            ctx.registerReader(new ReaderInfo(0, "localhost"));
+            e.start();
+            ctx.runNextOneTimeCallable();
+            e.handleSplitRequest(0, "localhost");
+            e.handleSourceEvent(0, new SnapshotRequest());
+            ctx.runNextOneTimeCallable();
+            SnapshotGrant first = (SnapshotGrant) ctx.getSentSourceEvent().get(0).get(0);
+            CtidPartition out = assignments(ctx).get(0);
+            assertThat(out.files()).isPositive();
+
+            e.handleSourceEvent(0, new SnapshotEvents.TableRewritten("public.a", 0));
+            assertThat(ctx.getOneTimeCallables()).hasSize(1);
+            e.handleSourceEvent(0, new SnapshotEvents.TableRewritten("public.a", 0));
+            assertThat(ctx.getOneTimeCallables()).hasSize(1);
+            ctx.runNextOneTimeCallable();
+            assertThat(e.snapshotState(1).pending()).isNotEmpty().allMatch(p -> p.pass() == 1);
+            assertThat(e.snapshotState(1).unfinished()).contains(out.splitId());
+
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND pid <> pg_backend_pid() AND state = 'idle in transaction'");
+            }
+            e.handleSourceEvent(0, new SnapshotRequest());
+            ctx.runNextOneTimeCallable();
+            List<?> sent = ctx.getSentSourceEvent().get(0);
+            SnapshotGrant again = (SnapshotGrant) sent.get(sent.size() - 1);
+            assertThat(again.snapshotId()).isNotEqualTo(first.snapshotId());
+            assertThat(again.firstSnapshot()).isEqualTo(first.firstSnapshot());
+            e.close();
+        }
+    }
+
     private static List<CtidPartition> assignments(MockSplitEnumeratorContext<CtidPartition> ctx) {
         List<CtidPartition> out = new ArrayList<>();
         for (SplitsAssignment<CtidPartition> a : ctx.getSplitsAssignmentSequence()) {

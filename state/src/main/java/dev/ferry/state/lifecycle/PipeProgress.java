@@ -86,9 +86,17 @@ public final class PipeProgress {
             TableProgress old = tables.getOrDefault(table, TableProgress.empty(table));
             Set<String> done = new HashSet<>(old.unitsDone());
             int total = old.unitsTotal();
+            int pass = done.stream().mapToInt(SnapshotUnitDone::passOf).max().orElse(0);
             for (SnapshotUnitDone u : w.unitsDone()) {
-                done.add(u.unitId());
-                total = u.unitCount();
+                // A table whose load started over counts the units of its newest plan only.
+                if (u.pass() > pass) {
+                    pass = u.pass();
+                    done.clear();
+                }
+                if (u.pass() == pass) {
+                    done.add(u.unitId());
+                    total = u.unitCount();
+                }
             }
             tables.put(table, new TableProgress(table, total, done,
                     old.snapshotRows() + w.snapshotRows(), old.inserts() + w.inserts(), old.updates() + w.updates(),

@@ -11,6 +11,7 @@ final class MarkerCodec {
     private static final byte TRUNCATED = 3;
     private static final byte TABLE_RELOADING = 4;
     private static final byte TABLE_RELOADED = 5;
+    private static final byte SNAPSHOT_RESTARTED = 6;
 
     private MarkerCodec() {}
 
@@ -36,6 +37,9 @@ final class MarkerCodec {
         } else if (marker instanceof TableReloaded r) {
             out.writeByte(TABLE_RELOADED);
             out.writeLong(r.rows());
+        } else if (marker instanceof SnapshotRestarted r) {
+            out.writeByte(SNAPSHOT_RESTARTED);
+            out.writeLong(r.version());
         } else {
             throw new IOException("unknown marker " + marker);
         }
@@ -57,6 +61,9 @@ final class MarkerCodec {
         }
         if (tag == TABLE_RELOADED) {
             return new TableReloaded(in.readLong());
+        }
+        if (tag == SNAPSHOT_RESTARTED) {
+            return new SnapshotRestarted(in.readLong());
         }
         throw new IOException("unknown marker tag " + tag);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.state.record.DurableProgress;
 import dev.ferry.state.record.DurableProgressSerializer;
+import dev.ferry.state.record.SnapshotUnitDone;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -37,6 +38,38 @@ class PipeProgressTest {
         assertThat(restored.reloaded()).containsExactlyInAnyOrder("public.a", "public.b");
         assertThat(restored.generation()).isEqualTo(2);
         assertThat(restored.tables().get("public.a").inserts()).isEqualTo(3);
+    }
+
+    /**
+     * A table whose load started over is done when every unit of its newest plan is: units of the old
+     * plan, done before or after the new one began, never count toward it.
+     */
+    @Test
+    void aLoadStartedOverCountsItsNewestPlanOnly() throws Exception {
+        PipeProgress progress = new PipeProgress(PipeState.SNAPSHOT, "", List.of("public.t"));
+        progress.beginGeneration(PipeRun.first(List.of("public.t"), true));
+        DurableProgress.Builder writes = new DurableProgress.Builder();
+        for (int i = 0; i < 3; i++) {
+            writes.unitDone("public.t", unit(0, i, 4));
+        }
+        progress.fold(roundTrip(writes.drain()));
+        assertThat(progress.tables().get("public.t").unitsDone()).hasSize(3);
+
+        writes.unitDone("public.t", unit(1, 0, 2));
+        writes.unitDone("public.t", unit(0, 3, 4)); // the old plan's last unit, finished late
+        progress.fold(roundTrip(writes.drain()));
+        assertThat(progress.snapshotDone(List.of("public.t"))).isFalse();
+        assertThat(progress.tables().get("public.t").unitsDone()).containsExactly("public.t#0@1");
+
+        writes.unitDone("public.t", unit(1, 1, 2));
+        progress.fold(roundTrip(writes.drain()));
+        assertThat(progress.snapshotDone(List.of("public.t"))).isTrue();
+    }
+
+    private static SnapshotUnitDone unit(int pass, int index, int count) {
+        String id = SnapshotUnitDone.id("public.t", pass, index);
+        assertThat(SnapshotUnitDone.passOf(id)).isEqualTo(pass);
+        return new SnapshotUnitDone(id, index, count, 10);
     }
 
     /** Progress checkpointed before copies were counted ends after the tables: it has none. */

@@ -1,0 +1,246 @@
+package dev.ferry.jobs.postgres;
+
+import static dev.ferry.jobs.postgres.PipeTestKit.awaitEqual;
+import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
+import static dev.ferry.jobs.postgres.PipeTestKit.currentSchema;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
+import dev.ferry.state.lifecycle.PipeState;
+import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.testing.ClickHouseTestDatabase;
+import dev.ferry.testing.LocalServers;
+import dev.ferry.testing.PostgresTestDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An initial load that goes on under another snapshot than it started under — resumed after a pause,
+ * or after Postgres restarted and took the exported snapshot with it — still copies every visible row
+ * exactly once: rows moved, deleted and inserted in between (snapshot-only pipes), and rows renumbered
+ * by VACUUM FULL (every pipe). The changes in between are drawn at random; {@code -Dferry.restore.seed}
+ * repeats a run.
+ */
+class PostgresLoadRestoreTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(4);
+    private static final Duration SETTLE = Duration.ofMinutes(4);
+    private static final String SETTINGS = "snapshot_num_rows_per_partition: 10000, initial_load_parallelism: 1,"
+            + " snapshot_number_of_parallel_tables: 2, sync_interval_seconds: 1";
+
+    private PostgresTestDatabase pg;
+    private ClickHouseTestDatabase ch;
+    private Random random;
+
+    @BeforeEach
+    void databases() {
+        pg = new PostgresTestDatabase("restore");
+        ch = new ClickHouseTestDatabase("restore");
+        long seed = Long.getLong("ferry.restore.seed", System.nanoTime());
+        System.out.println("restore seed: " + seed);
+        random = new Random(seed);
+    }
+
+    @AfterEach
+    void drop() {
+        LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "start"); // a failed test may leave it stopped
+        ch.close();
+        pg.close();
+    }
+
+    /**
+     * A snapshot-only pipe paused mid-load, rows deleted, moved into ranges already read (updates into
+     * space a VACUUM freed there) and inserted, then resumed: it ends equal to the source as it is now.
+     */
+    @Test
+    void aSnapshotOnlyLoadResumedUnderANewSnapshotEndsEqual(@InjectMiniCluster MiniCluster cluster,
+            @TempDir Path savepoints) throws Exception {
+        createTables();
+        PipeSpec spec = PipeTestKit.spec("restore", pg, ch, "[big, dups]", "{replication_mode: snapshot, " + SETTINGS + "}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        awaitMidLoad(spec);
+        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+        assertMidLoad(spec);
+
+        int finishedIds = 30_000;
+        int lo = 1 + random.nextInt(finishedIds / 2);
+        pg.execute("DELETE FROM big WHERE id BETWEEN " + lo + " AND " + (lo + 5_000 + random.nextInt(5_000)),
+                "DELETE FROM dups WHERE ctid < '(" + (20 + random.nextInt(40)) + ",0)' AND amount % 3 = "
+                        + random.nextInt(3),
+                "VACUUM big", "VACUUM dups",
+                // no room left on their own pages (fillfactor 100): the new versions go where VACUUM freed space
+                "UPDATE big SET v = -v WHERE id % 50 = " + random.nextInt(50) + " AND id > 300000",
+                "UPDATE dups SET amount = amount + 1000 WHERE ctid > '(500,0)' AND who = 'w" + random.nextInt(7) + "'",
+                "INSERT INTO big SELECT g, g, 'new' FROM generate_series(500001, 500000 + " + random.nextInt(5_000) + ") g",
+                "INSERT INTO dups SELECT 'w1', 7 FROM generate_series(1, " + (1 + random.nextInt(300)) + ")");
+
+        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
+        cluster.requestJobResult(job).get(5, TimeUnit.MINUTES);
+        System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", Duration.ofSeconds(30)));
+        System.out.println("dups: " + awaitEqual(pg, ch, currentSchema(pg, "dups"), "dups", Duration.ofSeconds(30)));
+    }
+
+    /**
+     * A CDC pipe paused mid-load while VACUUM FULL compacts the table it is loading: the rows of the
+     * ranges not read yet move into ranges already read. The reader notices the new files and the
+     * table is read again whole; the stream brings the deletes.
+     */
+    @Test
+    void aCdcLoadResumedAfterVacuumFullReadsTheTableAgain(@InjectMiniCluster MiniCluster cluster,
+            @TempDir Path savepoints) throws Exception {
+        createTables();
+        PipeSpec spec = PipeTestKit.spec("restore", pg, ch, "[big]", "{" + SETTINGS + "}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        awaitMidLoad(spec);
+        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+        assertMidLoad(spec);
+
+        pg.execute("DELETE FROM big WHERE id % " + (2 + random.nextInt(4)) + " = 0", "VACUUM FULL big");
+        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
+        awaitState(ch, spec.name(), PipeState.RUNNING, SETTLE);
+        pg.execute("UPDATE big SET v = v + 1 WHERE id % 97 = 1");
+        System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", SETTLE));
+        cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+    }
+
+    /**
+     * The readers of a snapshot-only load restart (same snapshot) while VACUUM FULL compacts a table
+     * they were reading: the keyed table is planned again under that snapshot; the keyless one, whose
+     * rows are named by ctid, makes the load restart under a new snapshot, which reads it again whole
+     * and deletes the rows written under their old names.
+     */
+    @Test
+    void aRewriteWhileReadersRestartIsReadAgainWhole(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        createTables();
+        PipeSpec spec = PipeTestKit.spec("restore", pg, ch, "[big, dups]", "{replication_mode: snapshot, " + SETTINGS + "}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        awaitMidLoad(spec);
+        pg.execute("DELETE FROM big WHERE id % 3 = " + random.nextInt(3),
+                "DELETE FROM dups WHERE n % 4 = " + random.nextInt(4));
+        // The readers hold the tables' locks for the whole load: end them, and rewrite before they are back.
+        for (String table : List.of("big", "dups")) {
+            for (int attempt = 1; ; attempt++) {
+                terminate("snapshot");
+                try (var c = pg.connect(); var st = c.createStatement()) {
+                    st.execute("SET lock_timeout = '3s'");
+                    st.execute("VACUUM FULL " + table);
+                    break;
+                } catch (java.sql.SQLException e) {
+                    assertThat(attempt).as("VACUUM FULL %s got its lock: %s", table, e.getMessage()).isLessThan(10);
+                }
+            }
+        }
+        assertMidLoad(spec);
+        cluster.requestJobResult(job).get(5, TimeUnit.MINUTES);
+        System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", Duration.ofSeconds(30)));
+        System.out.println("dups: " + awaitEqual(pg, ch, currentSchema(pg, "dups"), "dups", Duration.ofSeconds(30)));
+    }
+
+    /** Postgres restarted mid-load: the load goes on under a new snapshot, and the pipe ends equal. */
+    @Test
+    void aPostgresRestartMidLoadIsRiddenOut(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        interruptMidLoad(cluster, () -> {
+            LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "stop");
+            Thread.sleep(1_000 + random.nextInt(3_000));
+            LocalServers.runScript(Map.of(), "deploy/local/postgres.sh", "start");
+        });
+    }
+
+    /**
+     * The session holding the exported snapshot ended (an administrator, or the server after a
+     * restart), then the readers restarted: the snapshot is exported again. The load used to offer
+     * the dead one to its readers for ever.
+     */
+    @Test
+    void aLostSnapshotIsExportedAgain(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        interruptMidLoad(cluster, () -> {
+            terminate("snapshot-export");
+            terminate("snapshot");
+        });
+    }
+
+    private interface Interruption {
+        void run() throws Exception;
+    }
+
+    private void interruptMidLoad(MiniCluster cluster, Interruption interruption) throws Exception {
+        createTables();
+        PipeSpec spec = PipeTestKit.spec("restore", pg, ch, "[big, dups]", "{" + SETTINGS + "}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        awaitMidLoad(spec);
+        interruption.run();
+        assertMidLoad(spec);
+
+        awaitState(ch, spec.name(), PipeState.RUNNING, SETTLE);
+        pg.execute("UPDATE big SET v = v + 1 WHERE id % 89 = 1", "DELETE FROM dups WHERE amount = 5");
+        System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", SETTLE));
+        System.out.println("dups: " + awaitEqual(pg, ch, currentSchema(pg, "dups"), "dups", SETTLE));
+        cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+    }
+
+    /** Ends the pipe's Postgres sessions of {@code role}. */
+    private void terminate(String role) throws Exception {
+        try (var c = pg.connect(); var st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ferry:restore:"
+                    + role + "'");
+        }
+    }
+
+    /**
+     * A keyed table and a keyless one with duplicates, packed full so updates must move rows. A delete
+     * of one amount from dups takes 15,000 rows of about 8,500 different contents in one statement.
+     */
+    private void createTables() {
+        pg.execute("CREATE TABLE big (id bigint PRIMARY KEY, v int NOT NULL, pad text) WITH (fillfactor = 100)",
+                "INSERT INTO big SELECT g, g, repeat(md5(g::text), 2) FROM generate_series(1, 500000) g",
+                "CREATE TABLE dups (who text, amount int, n int) WITH (fillfactor = 100)",
+                "ALTER TABLE dups REPLICA IDENTITY FULL",
+                "INSERT INTO dups SELECT 'w' || (g % 7), g % 40, g % 50000 FROM generate_series(1, 600000) g",
+                "ANALYZE big", "ANALYZE dups");
+    }
+
+    /** Waits until the loads of the pipe's tables are durably under way: a few partitions of each done. */
+    private void awaitMidLoad(PipeSpec spec) throws InterruptedException {
+        ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+        long deadline = System.currentTimeMillis() + SETTLE.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            List<TableProgressRow> rows = status.progress(spec.name());
+            if (spec.tables().stream().allMatch(t -> {
+                TableProgressRow r = progressOf(rows, t.sourceId());
+                return r != null && r.partitionsDone() >= 2;
+            })) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the loads did not get under way");
+    }
+
+    private void assertMidLoad(PipeSpec spec) {
+        ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+        List<TableProgressRow> rows = status.progress(spec.name());
+        for (var t : spec.tables()) {
+            TableProgressRow r = progressOf(rows, t.sourceId());
+            assertThat(r.partitionsDone()).as("the test needs the load of %s interrupted mid-way", t.sourceId())
+                    .isLessThan(r.partitionsTotal());
+        }
+    }
+
+    private static TableProgressRow progressOf(List<TableProgressRow> rows, String table) {
+        return rows.stream().filter(r -> r.table().equals(table)).findFirst().orElse(null);
+    }
+}
