@@ -6,6 +6,7 @@ import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.PipeEnvironment;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.local.EmbeddedFlink;
+import dev.ferry.jobs.local.LocalPipeState;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -144,8 +146,21 @@ final class PipeTestKit {
     /** Builds a run of the pipe's job and submits it, from a savepoint if given. */
     static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, PipeRun run, String savepoint)
             throws Exception {
+        return submit(cluster, spec, tables, run, savepoint, null);
+    }
+
+    /**
+     * {@link #submit}, keeping the job's checkpoints in {@code state} when it is cancelled, as
+     * {@code ferry run} does so that a run killed with -9 resumes from the last one.
+     */
+    static JobID submit(MiniCluster cluster, PipeSpec spec, List<SourceTable> tables, PipeRun run, String savepoint,
+            LocalPipeState state) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         PipeEnvironment.apply(env, spec);
+        if (state != null) {
+            env.getCheckpointConfig().setCheckpointStorage(state.checkpoints());
+            env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        }
         PostgresPipeJob.build(env, spec, tables, run);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(spec.name());

@@ -6,6 +6,7 @@ import static dev.ferry.jobs.postgres.PipeTestKit.currentSchema;
 
 import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeRuns;
+import dev.ferry.jobs.local.LocalPipeState;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
@@ -39,10 +40,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Faults drawn at random while a workload writes: the TaskManager killed, ClickHouse stopped,
- * Postgres restarted, the pipe paused and resumed, a table resynced (by a load into a copy, or by
- * the change stream's copy), a column added, dropped or retyped (also to the same type with new
- * values). After every round the workload stops for a moment and both tables, one keyed and one
+ * Faults drawn at random while a workload writes: the TaskManager killed, the whole job lost and
+ * started again from its last retained checkpoint (what {@code ferry run} does after a kill -9),
+ * ClickHouse stopped, Postgres restarted, the pipe paused and resumed, a table resynced (by a load
+ * into a copy, or by the change stream's copy), a column added, dropped or retyped (also to the
+ * same type with new values). After every round the workload stops for a moment and both tables, one keyed and one
  * keyless, must equal the source by per-row checksum.
  * {@code -Dferry.faults.seed} repeats a run; {@code -Dferry.faults.rounds} (default 6) or
  * {@code -Dferry.faults.minutes} (rounds until then: the long form, {@code bench/faults.sh}) set its
@@ -86,7 +88,9 @@ class PostgresFaultTest {
                 "INSERT INTO ledger SELECT 'w' || (g % 8), g % 50 FROM generate_series(1, 5000) g");
         PipeSpec spec = PipeTestKit.spec("faults", pg, ch, "[acct, ledger]", "{sync_interval_seconds: 1}");
         PipeRun run = PipeRuns.first(spec);
-        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        LocalPipeState state = new LocalPipeState(savepoints, spec.name());
+        Path savepointDir = state.root().resolve("savepoints");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), run, null, state);
         Schema schema = new Schema();
         long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(minutes);
         try (Workload workload = new Workload(pg, random.nextLong(), 20_001)) {
@@ -94,7 +98,7 @@ class PostgresFaultTest {
             for (int round = 1; minutes > 0 ? System.currentTimeMillis() < deadline : round <= rounds; round++) {
                 Thread.sleep(1_000 + random.nextInt(3_000));
                 String fault;
-                switch (random.nextInt(6)) {
+                switch (random.nextInt(7)) {
                     case 0 -> {
                         fault = "TaskManager killed";
                         PipeTestKit.loseTaskManager(cluster);
@@ -104,9 +108,10 @@ class PostgresFaultTest {
                     case 2 -> fault = "Postgres " + outage("postgres", 1 + random.nextInt(outageSeconds));
                     case 3 -> {
                         fault = "paused and resumed";
-                        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+                        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepointDir);
                         Thread.sleep(random.nextInt(3_000)); // writes pile up in the slot
-                        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), run, savepoint);
+                        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), run, savepoint,
+                                state);
                     }
                     case 4 -> {
                         // as ferry resync does it: a keyed table by a load into a copy swapped in, a keyless
@@ -114,7 +119,7 @@ class PostgresFaultTest {
                         String table = random.nextBoolean() ? "public.acct" : "public.ledger";
                         boolean load = table.equals("public.acct") && random.nextBoolean();
                         fault = "resync of " + table + (load ? " by a load" : " by the stream");
-                        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+                        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepointDir);
                         List<SourceTable> tables = PostgresPipeSetup.readSourceTables(spec);
                         if (load) {
                             run = run.next(List.of(table), List.of(table), PipeState.RESYNC);
@@ -122,7 +127,15 @@ class PostgresFaultTest {
                         } else {
                             run = run.reloading(List.of(table), PipeState.RESYNC);
                         }
-                        job = PipeTestKit.submit(cluster, spec, tables, run, savepoint);
+                        job = PipeTestKit.submit(cluster, spec, tables, run, savepoint, state);
+                    }
+                    case 5 -> {
+                        // no savepoint, no goodbye: the next run starts from the newest checkpoint or savepoint
+                        fault = "job lost, resumed from its last checkpoint (as ferry run after kill -9)";
+                        cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+                        cluster.requestJobResult(job).get(1, TimeUnit.MINUTES);
+                        String from = state.latest().orElseThrow().toString();
+                        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), run, from, state);
                     }
                     default -> {
                         fault = schema.next(random);
