@@ -54,7 +54,11 @@ final class PlanCommand implements Callable<Integer> {
                     out.println(t.sourceId() + ": " + e.getMessage());
                     continue;
                 }
-                Plan<CtidPartition> plan = CtidPartitionPlanner.plan(conn, table, strategy, rowsPerPartition);
+                if (table.positionKeyed() && pipe.setting(PipeSettings.REPLICATION_MODE) == PipeSettings.ReplicationMode.CDC) {
+                    out.println(t.sourceId() + ": no key, so the change stream copies it (one session, one snapshot)");
+                    continue;
+                }
+                Plan<CtidPartition> plan = CtidPartitionPlanner.plan(conn, table, 0, strategy, rowsPerPartition);
                 out.printf("%s: %d partitions in %d ms (%s)%n", t.sourceId(), plan.partitions().size(),
                         plan.planningMillis(), plan.basis());
                 if (showRanges) {

@@ -25,14 +25,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * The initial load and the change stream run at once, so the slot is acknowledged (and its WAL
  * freed) while the load is still going. Snapshot-only pipes have no change stream, CDC-only pipes
- * no initial load.
+ * no initial load. Keyless tables of CDC pipes are copied by the change stream instead of the load
+ * ({@link PostgresStreamCopies}).
  */
 public final class PostgresPipeJob {
     private PostgresPipeJob() {}
 
     /** Adds the pipe's operators to {@code env}; returns the task slots it needs. See {@link PipeGraph}. */
-    public static int build(StreamExecutionEnvironment env, PipeSpec spec, List<SourceTable> tables, PipeRun run) {
+    public static int build(StreamExecutionEnvironment env, PipeSpec spec, List<SourceTable> tables, PipeRun planned) {
         ReplicationMode mode = spec.setting(PipeSettings.REPLICATION_MODE);
+        PipeRun run = PostgresStreamCopies.route(planned, tables, mode);
         PipeGraph graph = new PipeGraph(env, spec, tables.stream().map(SourceTable::schema).toList(), run);
         if (run.loads()) {
             SnapshotExporter exporter = mode == ReplicationMode.SNAPSHOT

@@ -1,6 +1,7 @@
 package dev.ferry.jobs.postgres;
 
 import com.clickhouse.client.api.Client;
+import dev.ferry.jobs.PipeRuns;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
@@ -106,7 +107,9 @@ public final class PostgresPipeSetup {
         try (Connection conn = source.openChecked("setup")) {
             SlotManager.ensurePublication(conn, spec.publicationName(),
                     tables.stream().map(SourceTable::spec).toList());
-            if (mode == ReplicationMode.CDC_ONLY && SlotManager.slot(conn, spec.replicationSlotName()).isEmpty()) {
+            // The initial load's first export creates the slot with its snapshot; without a load, setup does.
+            boolean loads = PostgresStreamCopies.route(PipeRuns.first(spec), tables, mode).loads();
+            if (!loads && SlotManager.slot(conn, spec.replicationSlotName()).isEmpty()) {
                 long lsn = SlotManager.createSlot(conn, spec.replicationSlotName());
                 LOG.info("created replication slot {} at {}", spec.replicationSlotName(),
                         org.postgresql.replication.LogSequenceNumber.valueOf(lsn));

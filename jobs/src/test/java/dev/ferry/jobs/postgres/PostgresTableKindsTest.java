@@ -182,9 +182,8 @@ class PostgresTableKindsTest {
     /**
      * Keyless tables: every insert, duplicates kept; Postgres refuses UPDATE on one with the default
      * replica identity. With FULL identity, random inserts, updates and deletes of duplicated rows
-     * ({@code -Dferry.keyless.seed}) run through the initial load (deletes of rows not copied yet
-     * wait for them) and after it, with a TaskManager killed in between: the tables end equal as
-     * multisets. (A load continued under a newer snapshot is not exact for such a table: README.)
+     * ({@code -Dferry.keyless.seed}) run through the initial load (the change stream's copy of such a
+     * table) and after it, with a TaskManager killed in between: the tables end equal as multisets.
      */
     @Test
     void keylessTablesFollowInsertsAndFullIdentityChanges(@InjectMiniCluster MiniCluster cluster) throws Exception {

@@ -9,16 +9,17 @@ import java.util.Set;
  * yet handed out, every partition not yet finished (handed-out ones are also in their readers'
  * state), and the load's consistent point once taken, in its source's words (Postgres: which
  * transactions the slot's snapshot saw), or null. A finished partition appears nowhere, so it is
- * never read again. {@code passes} holds the plan number of each table whose load started over.
+ * never read again. {@code startedOver} holds the tables whose load started over.
  */
 public record LoadEnumeratorState<P extends LoadPartition>(
-        List<String> unplannedTables, List<P> pending, Set<String> unfinished, String point, Map<String, Integer> passes) {
+        List<String> unplannedTables, List<P> pending, Set<String> unfinished, String point,
+        Map<String, StartedOver> startedOver) {
 
     public LoadEnumeratorState {
         unplannedTables = List.copyOf(unplannedTables);
         pending = List.copyOf(pending);
         unfinished = Set.copyOf(unfinished);
-        passes = Map.copyOf(passes);
+        startedOver = Map.copyOf(startedOver);
     }
 
     /** A load that has not started: every table to plan. */

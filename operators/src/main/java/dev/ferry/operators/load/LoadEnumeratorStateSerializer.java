@@ -41,10 +41,11 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
         if (state.point() != null) {
             out.writeUTF(state.point());
         }
-        out.writeInt(state.passes().size());
-        for (Map.Entry<String, Integer> e : state.passes().entrySet()) {
+        out.writeInt(state.startedOver().size());
+        for (Map.Entry<String, StartedOver> e : state.startedOver().entrySet()) {
             out.writeUTF(e.getKey());
-            out.writeInt(e.getValue());
+            out.writeInt(e.getValue().pass());
+            out.writeLong(e.getValue().version());
         }
     }
 
@@ -63,10 +64,10 @@ public final class LoadEnumeratorStateSerializer<P extends LoadPartition>
             unfinished.add(in.readUTF());
         }
         String point = in.readBoolean() ? in.readUTF() : null;
-        Map<String, Integer> passes = new HashMap<>();
+        Map<String, StartedOver> startedOver = new HashMap<>();
         for (int i = in.readInt(); i > 0; i--) {
-            passes.put(in.readUTF(), in.readInt());
+            startedOver.put(in.readUTF(), new StartedOver(in.readInt(), in.readLong()));
         }
-        return new LoadEnumeratorState<>(unplanned, pending, unfinished, point, passes);
+        return new LoadEnumeratorState<>(unplanned, pending, unfinished, point, startedOver);
     }
 }

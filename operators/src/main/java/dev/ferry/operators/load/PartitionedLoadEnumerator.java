@@ -56,8 +56,8 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     /** Handed out before the checkpoint this enumerator was restored from; not yet claimed by a reader. */
     private final Set<String> unconfirmed = new HashSet<>();
     private final Set<Integer> reported = new HashSet<>();
-    /** The current plan of each table whose load started over; others are in pass 0. */
-    private final Map<String, Integer> passes;
+    /** Tables whose load started over, with their current plan; others are in pass 0. */
+    private final Map<String, StartedOver> startedOver;
     private String point;
 
     public PartitionedLoadEnumerator(SplitEnumeratorContext<P> context, String pipe, LoadPlanner<P> planner,
@@ -71,7 +71,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
         this.pending = new ArrayList<>(state.pending());
         this.unfinished = new HashSet<>(state.unfinished());
         this.point = state.point();
-        this.passes = new HashMap<>(state.passes());
+        this.startedOver = new HashMap<>(state.startedOver());
         unconfirmed.addAll(unfinished);
         pending.forEach(p -> unconfirmed.remove(p.splitId()));
     }
@@ -175,12 +175,13 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
 
     /** The plan number of {@code table}'s current partitions. */
     protected final int passOf(String table) {
-        return passes.getOrDefault(table, 0);
+        StartedOver s = startedOver.get(table);
+        return s == null ? 0 : s.pass();
     }
 
-    /** Every table's current plan number, for readers to tell partitions of an abandoned plan. */
-    protected final Map<String, Integer> passes() {
-        return Map.copyOf(passes);
+    /** The tables whose load started over, for readers to tell partitions of an abandoned plan. */
+    protected final Map<String, StartedOver> startedOver() {
+        return Map.copyOf(startedOver);
     }
 
     /**
@@ -208,11 +209,13 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     }
 
     /**
-     * Starts {@code table}'s load over under a new plan: the current plan's partitions not handed out
-     * are dropped, those with readers finish (the source skips them), and the table is planned again.
+     * Starts {@code table}'s load over under a new plan, the snapshot read being at {@code version}:
+     * the current plan's partitions not handed out are dropped, those with readers finish (the source
+     * skips them), and the table is planned again.
      */
-    protected final void readAgain(String table, String why) {
-        int pass = passes.merge(table, 1, Integer::sum);
+    protected final void readAgain(String table, long version, String why) {
+        int pass = passOf(table) + 1;
+        startedOver.put(table, new StartedOver(pass, version));
         for (Iterator<P> it = pending.iterator(); it.hasNext(); ) {
             P p = it.next();
             if (p.table().equals(table)) {
@@ -252,7 +255,7 @@ public class PartitionedLoadEnumerator<P extends LoadPartition> implements Split
     public LoadEnumeratorState<P> snapshotState(long checkpointId) {
         List<String> toPlan = new ArrayList<>(planning);
         toPlan.addAll(unplanned);
-        return new LoadEnumeratorState<>(toPlan, pending, unfinished, point, passes);
+        return new LoadEnumeratorState<>(toPlan, pending, unfinished, point, startedOver);
     }
 
     @Override

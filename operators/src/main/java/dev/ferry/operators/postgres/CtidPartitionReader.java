@@ -1,6 +1,7 @@
 package dev.ferry.operators.postgres;
 
 import dev.ferry.operators.load.PartitionSplitReader;
+import dev.ferry.operators.load.StartedOver;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.state.record.ChangeRecord;
@@ -29,11 +30,6 @@ import org.slf4j.LoggerFactory;
  * ctid, so a checkpoint can record where to continue. After a partition's last row it emits a
  * {@link SnapshotUnitDone} marker.
  *
- * <p>A keyless table of a pipe that follows changes is keyed by ctid here and by WAL position in the
- * stream, so a row must come from exactly one of them: under a snapshot newer than the load's first
- * (after a restart), rows whose inserting transaction the first snapshot did not see are skipped —
- * the stream delivers them.
- *
  * <p>A partition of an abandoned plan of its table (the grant names a newer one) is finished without
  * reading it: the newer plan covers the whole table. A partition whose table's files were replaced
  * since its plan is finished unread too, and the enumerator told ({@link CtidRow#rewritten}): its
@@ -54,7 +50,6 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private PreparedStatement statement;
     private ResultSet rows;
     private PostgresRowReader rowReader;
-    private PostgresXidSnapshot streamedAfter;
     private long rowsRead;
 
     CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant) {
@@ -95,11 +90,8 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
                     closePartition();
                     break;
                 }
-                if (streamedAfter != null && !streamedAfter.sawCommitted(rows.getLong(2))) {
-                    continue;
-                }
                 batch.add(splitId, new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        rowReader.read(rows, streamedAfter == null ? 2 : 3)), rows.getString(1)));
+                        rowReader.read(rows, 2)), rows.getString(1)));
                 rowsRead++;
                 n++;
             }
@@ -140,12 +132,10 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
             }
         }
         SourceTable table = tables.get(partition.table());
-        streamedAfter = table.positionKeyed() && source.exporter().changesFollow()
-                ? PostgresXidSnapshot.parse(snapshot.firstSnapshot()) : null;
         String comment = "ferry pipe=" + source.pipe() + " table=" + partition.table() + " partition "
                 + (partition.index() + 1) + "/" + partition.count() + " ctid " + partition.describeRange();
         String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid::text, "
-                + (streamedAfter == null ? "" : "xmin::text::bigint, ") + String.join(", ", table.selectExpressions())
+                + String.join(", ", table.selectExpressions())
                 + " FROM " + partition.relation(table.qualifiedName()) + partition.whereClause();
         current = partition;
         statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
@@ -159,9 +149,11 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
             batch.add(partition.splitId(), CtidRow.rewritten(partition));
             return false;
         }
-        if (partition.pass() > 0 && partition.index() == 0) {
+        StartedOver over = snapshot.startedOver().get(partition.table());
+        if (partition.index() == 0 && over != null && over.pass() == partition.pass() && over.version() != 0) {
+            // the version the plan began at, not this snapshot's: rows of this plan read before a restart stay
             batch.add(partition.splitId(), new CtidRow(ChangeRecord.marker(partition.table(),
-                    new SnapshotRestarted(snapshot.version())), null));
+                    new SnapshotRestarted(over.version())), null));
         }
         rowReader = new PostgresRowReader(table.schema().columns());
         rowsRead = partition.rowsBefore();

@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
  * The Postgres initial load's enumerator: the generic scheduling of {@link PartitionedLoadEnumerator},
  * plus the exported snapshot every reader imports. The first export may create the pipe's slot
  * ({@link SnapshotExporter}); the snapshot is held open until every partition is finished. A reader
- * asking for it (at every reader start) gets it once it is known to be still importable; else (a
- * Postgres restart, a pause, the load finished) it is exported again. The first snapshot's
- * transactions are checkpointed and sent with every grant, so rows read under a later one can be
- * told apart (see {@link CtidPartitionReader}).
+ * asking for it (at every reader start) gets it once it is known to be still importable. One that is
+ * gone (Postgres restarted, its session ended) fails the job: other readers may still be reading
+ * under it, and a restart of all of them is what lets the load go on under a new one (as after a
+ * pause) without rows of the old one arriving afterwards. Whether the first export was made (and
+ * the slot with it) is checkpointed as the load's point.
  *
  * <p>When the load goes on under another snapshot than the one it started a table under, the rows
  * already read and those still to read can disagree. With the change stream following, they meet
@@ -27,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * finds a table's files replaced since its plan ({@link TableRewritten}) has the table read again
  * whole. Without a stream (snapshot-only pipes) nothing brings the changes in between, so every
  * table in progress is read again whole under the new snapshot, before any reader gets it; a keyless
- * one rewritten under the same snapshot restarts the job for a new one (its rows are named by ctid,
- * and only rows of an older snapshot can be told apart and deleted). A keyless table of a pipe that
- * follows changes keeps the README's limit, and is warned about where it applies.
+ * one (only snapshot-only loads have them: the stream copies those of other pipes) rewritten under
+ * the same snapshot restarts the job for a new one, since its rows are named by ctid and only rows of
+ * an older snapshot can be told apart and deleted.
  */
 final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidSnapshotEnumerator.class);
@@ -58,14 +59,13 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
             }
             String why = "its files were replaced since it was planned (VACUUM FULL, CLUSTER or a rewriting"
                     + " ALTER TABLE), which gives its rows new ctids";
-            if (!source.exporter().changesFollow() && source.tablesById().get(r.table()).positionKeyed()) {
+            if (source.tablesById().get(r.table()).positionKeyed()) {
                 // Its rows are named by ctid: those already written under old names must go, which only a
                 // new snapshot's restart of the table does (under the same snapshot they cannot be told apart).
                 closeExport();
                 throw new IllegalStateException(r.table() + ": " + why + "; the load restarts under a new snapshot");
             }
-            readAgain(r.table(), why);
-            warnIfKeyless(r.table(), "was rewritten while being loaded");
+            readAgain(r.table(), export == null ? 0 : export.lsn(), why);
         } else {
             super.handleOtherEvent(subtaskId, event);
         }
@@ -86,7 +86,7 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
         closeExport();
     }
 
-    /** Makes sure the snapshot to grant is importable (exporting one if not), then grants it. */
+    /** Exports the snapshot if there is none, or makes sure the one held is still importable; then grants it. */
     private void checkSnapshot() {
         if (exporting) {
             return; // the waiting reader is granted when the export in progress is done
@@ -95,21 +95,20 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
         ExportedSnapshot held = export;
         boolean first = point() == null;
         context.callAsync(() -> {
-            if (held != null) {
-                if (held.importable(source.connections())) {
-                    return held;
-                }
-                LOG.warn("initial load of pipe {}: snapshot {} is gone (Postgres restarted?); exporting a new one",
-                        pipe, held.id());
+            if (held == null) {
+                return source.exporter().export(source.connections(), first);
             }
-            return source.exporter().export(source.connections(), first);
+            if (!held.importable(source.connections())) {
+                throw new IllegalStateException("snapshot " + held.id() + " is gone (Postgres restarted, or its session"
+                        + " ended); the load restarts to go on under a new one");
+            }
+            return held;
         }, (exp, error) -> {
             exporting = false;
             if (error != null) {
-                throw new IllegalStateException("cannot export the initial load's snapshot: " + error.getMessage(), error);
+                throw new IllegalStateException("initial load of pipe " + pipe + ": " + error.getMessage(), error);
             }
-            if (exp != held) {
-                closeExport();
+            if (held == null) {
                 export = exp;
                 if (first) {
                     markPointTaken(exp.xids().toString());
@@ -129,27 +128,16 @@ final class CtidSnapshotEnumerator extends PartitionedLoadEnumerator<CtidPartiti
         }
         if (newSnapshot) {
             newSnapshot = false;
-            for (String table : tablesInProgress()) {
-                if (!source.exporter().changesFollow()) {
-                    readAgain(table, "the load continues under a new snapshot, and without a change stream rows"
-                            + " changed since the old one would be missed or kept");
-                } else {
-                    warnIfKeyless(table, "continues its load under a new snapshot");
+            if (!source.exporter().changesFollow()) {
+                for (String table : tablesInProgress()) {
+                    readAgain(table, export.lsn(), "the load continues under a new snapshot, and without a change"
+                            + " stream rows changed since the old one would be missed or kept");
                 }
             }
         }
-        SnapshotGrant grant = new SnapshotGrant(export.id(), export.lsn(), point(), passes());
+        SnapshotGrant grant = new SnapshotGrant(export.id(), export.lsn(), startedOver());
         waitingForSnapshot.forEach(subtask -> context.sendEventToSourceReader(subtask, grant));
         waitingForSnapshot.clear();
-    }
-
-    /** The README's limit for keyless tables of pipes that follow changes, said where it applies. */
-    private void warnIfKeyless(String table, String what) {
-        if (source.exporter().changesFollow() && source.tablesById().get(table).positionKeyed()) {
-            LOG.warn("{} has no key and {}: if rows of it with identical duplicates are updated or deleted"
-                    + " meanwhile, or it was rewritten, ClickHouse can hold one duplicate too many or too few;"
-                    + " run `ferry resync {} --table {}` once the pipe is Running", table, what, pipe, table);
-        }
     }
 
     private void closeExport() {

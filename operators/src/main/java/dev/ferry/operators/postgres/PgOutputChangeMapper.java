@@ -112,10 +112,11 @@ final class PgOutputChangeMapper {
     /**
      * Before the first message: tells the writer the schemas the stream continues with where they are
      * not the job's, takes up the checkpointed reloads (a copy cut short is made again), copies the
-     * {@code asked} tables again, and every table that changed meanwhile in a way the destination
-     * cannot follow.
+     * {@code asked} tables ({@code askedWhy}: their initial load or a resync), and every table that
+     * changed meanwhile in a way the destination cannot follow.
      */
-    void start(List<TableReload> restored, List<String> asked, Consumer<ChangeRecord> out) throws SQLException {
+    void start(List<TableReload> restored, List<String> asked, String askedWhy, Consumer<ChangeRecord> out)
+            throws SQLException {
         for (Map.Entry<String, TableSchema> e : schemas.entrySet()) {
             if (!e.getValue().equals(initial.get(e.getKey()))) {
                 out.accept(ChangeRecord.marker(e.getKey(), new SchemaChanged(e.getValue())));
@@ -137,7 +138,7 @@ final class PgOutputChangeMapper {
         }
         for (String table : asked) {
             if (schemas.containsKey(table) && !copyingAgain.contains(table)) {
-                copy(table, "a resync was asked for", out);
+                copy(table, askedWhy, out);
                 reloading.add(table);
             }
         }

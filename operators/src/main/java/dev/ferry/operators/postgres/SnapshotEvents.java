@@ -1,5 +1,6 @@
 package dev.ferry.operators.postgres;
 
+import dev.ferry.operators.load.StartedOver;
 import java.util.Map;
 import org.apache.flink.api.connector.source.SourceEvent;
 
@@ -12,13 +13,14 @@ final class SnapshotEvents {
 
     /**
      * Enumerator to reader: import this exported snapshot; its rows carry {@code version}.
-     * {@code firstSnapshot} is the load's first snapshot's transactions ({@link PostgresXidSnapshot}).
-     * {@code passes} is each table's current plan (absent: 0): partitions of an older one are skipped.
+     * {@code startedOver} names the tables whose load started over, with their current plan (others:
+     * plan 0): partitions of an older plan are skipped.
      */
-    record SnapshotGrant(String snapshotId, long version, String firstSnapshot, Map<String, Integer> passes)
+    record SnapshotGrant(String snapshotId, long version, Map<String, StartedOver> startedOver)
             implements SourceEvent {
         int passOf(String table) {
-            return passes.getOrDefault(table, 0);
+            StartedOver s = startedOver.get(table);
+            return s == null ? 0 : s.pass();
         }
     }
 

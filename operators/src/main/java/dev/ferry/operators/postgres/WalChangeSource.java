@@ -3,6 +3,7 @@ package dev.ferry.operators.postgres;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
+import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.schema.TableSchema;
@@ -78,7 +79,9 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
         }
         WalChangeSource source = new WalChangeSource(connections, spec.replicationSlotName(), spec.publicationName(),
                 tables, leaves, storage, new WalOptions(spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
-                        == PipeSettings.IncompatibleSchemaChange.RESYNC, run.generation(), run.reloadTables()));
+                        == PipeSettings.IncompatibleSchemaChange.RESYNC, run.generation(), run.reloadTables(),
+                        run.startState() == PipeState.RESYNC ? "a resync was asked for"
+                                : "its initial load (without a key, the change stream copies it)"));
         return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
                 slotExists(connections, spec.replicationSlotName()));
     }

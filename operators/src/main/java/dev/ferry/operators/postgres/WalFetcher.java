@@ -135,7 +135,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
             };
             if (!started) {
                 boolean asked = options.run() > split.reloadedRun() && !options.reloadTables().isEmpty();
-                mapper.start(split.reloads(), asked ? options.reloadTables() : List.of(), out);
+                mapper.start(split.reloads(), asked ? options.reloadTables() : List.of(), options.reloadReason(), out);
                 if (asked) {
                     batch.add(WalSplit.ID, WalEvent.reloadsOfRun(options.run()));
                 }

@@ -112,7 +112,8 @@ class CtidPartitionerTest {
     void enumeratorStateRoundTrips() throws Exception {
         dev.ferry.operators.load.LoadEnumeratorState<CtidPartition> state = new dev.ferry.operators.load.LoadEnumeratorState<>(List.of("a.b", "c.d"),
                 List.of(new CtidPartition("x.y", 1, 3, new Tid(4, 0), new Tid(8, 0)).resumingAfter(new Tid(5, 3), 17)),
-                java.util.Set.of("x.y#1", "x.y#2@1"), "10:20:12,15", java.util.Map.of("x.y", 1));
+                java.util.Set.of("x.y#1", "x.y#2@1"), "10:20:12,15",
+                java.util.Map.of("x.y", new dev.ferry.operators.load.StartedOver(1, 4_000_000L)));
         var s = new dev.ferry.operators.load.LoadEnumeratorStateSerializer<>(CtidPartitionSerializer.INSTANCE);
         assertThat(s.deserialize(s.getVersion(), s.serialize(state))).isEqualTo(state);
     }
