@@ -14,8 +14,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * comes from row versions and insert deduplication), so barriers need no alignment. Records are
  * never kept by the operator that receives them, so chained operators may pass them without copies.
  *
- * <p>Restarts: a pipe retries for as long as it takes, 1 s after a failure, doubling up to a minute
- * between attempts, and back to 1 s once it has run for ten minutes without one. An outage of
+ * <p>Restarts: a pipe retries for as long as it takes (or {@code max_retry_attempts} failures in a
+ * row), 1 s after a failure, doubling up to a minute between attempts, and back to 1 s (and a count
+ * of 0) once it has run for ten minutes without one. An outage of
  * Postgres, ClickHouse or the network heals by waiting; what cannot (the pipe's slot dropped or
  * invalidated, its publication gone, its credentials refused) fails the job at once without
  * restarts, by a {@code SuppressRestartsException} around the cause.
@@ -40,7 +41,9 @@ public final class PipeEnvironment {
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, RESET_RETRIES_AFTER);
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
-        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, Integer.MAX_VALUE);
+        Integer attempts = spec.setting(PipeSettings.MAX_RETRY_ATTEMPTS);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS,
+                attempts == null ? Integer.MAX_VALUE : attempts);
         env.configure(restart);
     }
 }

@@ -358,6 +358,32 @@ class PostgresCdcPipeTest {
         }
     }
 
+    /**
+     * With {@code max_retry_attempts} set, an outage that outlasts that many attempts in a row ends the
+     * pipe, with the outage as its cause (without it, the pipe above waits for as long as it takes).
+     */
+    @Test
+    void aRetryLimitEndsThePipeWithTheOutageAsCause() throws Exception {
+        pg.execute("CREATE TABLE r (id int PRIMARY KEY)", "INSERT INTO r VALUES (1)");
+        PipeSpec spec = PipeTestKit.spec("cdc_limit", pg, ch, "[r]", "{sync_interval_seconds: 1, max_retry_attempts: 2}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobClient job = start(spec, tables);
+        awaitState(ch, spec.name(), PipeState.RUNNING, MINUTE);
+        Throwable failure = null;
+        dev.ferry.testing.LocalServers.runScript(Map.of(), "deploy/local/clickhouse.sh", "stop");
+        try {
+            pg.execute("INSERT INTO r VALUES (2)");
+            job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            dev.ferry.testing.LocalServers.runScript(Map.of(), "deploy/local/clickhouse.sh", "start");
+        }
+        assertThat(failure).isNotNull();
+        assertThat(PipeTestKit.causeMessages(failure)).contains("attemptsBeforeResetBackoff=2")
+                .contains("Connection refused");
+    }
+
     /** Dropping the slot under a running pipe fails it with the reason, instead of running idle. */
     @Test
     void droppedSlotFailsThePipe() throws Exception {

@@ -74,6 +74,11 @@ public final class PipeSettings {
                     "resync (a table whose column type, key or unlogged default changed is copied again by itself)"
                             + " or fail.")
             .editableWhilePaused();
+    public static final PipeOption<Integer> MAX_RETRY_ATTEMPTS = PipeOption.intOption(
+                    "max_retry_attempts", null, 1, 1_000_000,
+                    "Failures in a row (none ten minutes of running apart) after which the pipe goes Failed"
+                            + " instead of retrying; unset: retry for as long as it takes.")
+            .editableWhilePaused();
     public static final PipeOption<String> PUBLICATION_NAME = PipeOption.patternOption(
             "publication_name", null, "[a-z_][a-z0-9_]{0,62}", "a lower-case Postgres identifier",
             "Postgres publication; default ferry_<pipe name>.");
@@ -96,6 +101,7 @@ public final class PipeSettings {
             PULL_BATCH_SIZE,
             DROPPED_COLUMNS,
             INCOMPATIBLE_SCHEMA_CHANGE,
+            MAX_RETRY_ATTEMPTS,
             PUBLICATION_NAME,
             REPLICATION_SLOT_NAME);
 }

@@ -84,7 +84,8 @@ class PipeSpecParserTest {
                         "settings.snapshot_number_of_parallel_tables: must be a whole number (got many)",
                         "settings.sync_interval: unknown option (known: replication_mode, snapshot_num_rows_per_partition,"
                                 + " initial_load_parallelism, snapshot_number_of_parallel_tables, snapshot_partitioning,"
-                                + " sync_interval_seconds, pull_batch_size, dropped_columns, incompatible_schema_change, publication_name,"
+                                + " sync_interval_seconds, pull_batch_size, dropped_columns, incompatible_schema_change,"
+                                + " max_retry_attempts, publication_name,"
                                 + " replication_slot_name)"))
                 .hasMessageStartingWith("invalid pipe spec: ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
