@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Long form of the randomized fault test (jobs/.../PostgresFaultTest): a workload of inserts,
 # updates (keys too) and deletes on a keyed and a keyless table, with faults drawn at random for
-# MINUTES (default 30): the TaskManager killed, ClickHouse stopped and Postgres restarted for up to
-# OUTAGE seconds (default 30), pause/resume, a table resynced, columns added, dropped and retyped.
+# MINUTES (default 30): the TaskManager killed, the job lost and started from its last checkpoint (as
+# ferry run after kill -9), ClickHouse stopped and Postgres restarted for up to OUTAGE seconds
+# (default 30), pause/resume, a table resynced, columns added, dropped and retyped.
 # After every round both tables must equal the source by per-row checksum; the test fails on the
 # first round that does not. SEED repeats a run. bench/RESULTS.md records a run.
 set -euo pipefail

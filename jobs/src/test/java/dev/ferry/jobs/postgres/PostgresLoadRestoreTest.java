@@ -163,23 +163,46 @@ class PostgresLoadRestoreTest {
         JobID job = startMidLoad(cluster, spec);
         pg.execute("DELETE FROM big WHERE id % 3 = " + random.nextInt(3),
                 "DELETE FROM dups WHERE n % 4 = " + random.nextInt(4));
-        // The readers hold the tables' locks for the whole load: end them, and rewrite before they are back.
-        for (String table : List.of("big", "dups")) {
-            for (int attempt = 1; ; attempt++) {
-                terminate("snapshot");
-                try (var c = pg.connect(); var st = c.createStatement()) {
-                    st.execute("SET lock_timeout = '3s'");
-                    st.execute("VACUUM FULL " + table);
-                    break;
-                } catch (java.sql.SQLException e) {
-                    assertThat(attempt).as("VACUUM FULL %s got its lock: %s", table, e.getMessage()).isLessThan(10);
-                }
-            }
-        }
+        betweenReaderRestarts("VACUUM FULL big");
+        betweenReaderRestarts("VACUUM FULL dups");
         assertMidLoad(spec);
         cluster.requestJobResult(job).get(5, TimeUnit.MINUTES);
         System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", Duration.ofSeconds(30)));
         System.out.println("dups: " + awaitEqual(pg, ch, currentSchema(pg, "dups"), "dups", Duration.ofSeconds(30)));
+    }
+
+    /**
+     * Columns dropped and added while the readers restart (a TaskManager lost, say): the restarted
+     * readers read the columns there are now, and the pipe ends equal. They used to name the dropped
+     * column in every query, failing for ever.
+     */
+    @Test
+    void columnsChangedWhileReadersRestartAreReadAsTheyAreNow(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        PipeSpec spec = PipeTestKit.spec("restore", pg, ch, "[big]", "{" + SETTINGS + "}");
+        JobID job = startMidLoad(cluster, spec);
+        betweenReaderRestarts("ALTER TABLE big DROP COLUMN pad, ADD COLUMN extra int DEFAULT " + random.nextInt(100));
+        assertMidLoad(spec);
+        awaitState(ch, spec.name(), PipeState.RUNNING, SETTLE);
+        pg.execute("UPDATE big SET extra = -1 WHERE id % 101 = 0");
+        System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", SETTLE));
+        cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Runs {@code ddl} between the load's readers ending and their restart: they hold the tables' locks
+     * for the whole load, so they are ended until the statement gets its lock first.
+     */
+    private void betweenReaderRestarts(String ddl) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            terminate("snapshot");
+            try (var c = pg.connect(); var st = c.createStatement()) {
+                st.execute("SET lock_timeout = '3s'");
+                st.execute(ddl);
+                return;
+            } catch (java.sql.SQLException e) {
+                assertThat(attempt).as("%s got its lock: %s", ddl, e.getMessage()).isLessThan(10);
+            }
+        }
     }
 
     /** Postgres restarted mid-load: the load goes on under a new snapshot, and the pipe ends equal. */

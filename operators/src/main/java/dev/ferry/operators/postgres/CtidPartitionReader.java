@@ -5,6 +5,7 @@ import dev.ferry.operators.load.StartedOver;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.SnapshotUnitDone;
 import java.io.IOException;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * since its plan is finished unread too, and the enumerator told ({@link CtidRow#rewritten}): its
  * ctids no longer name the rows they did. The first partition of a newer plan says so downstream
  * ({@link SnapshotRestarted}) before its rows.
+ *
+ * <p>Columns are read as the catalog has them when a partition starts (a query naming a column
+ * dropped since the job was built would fail at every restart, and a DDL can come between two
+ * partitions): a table whose shape differs from the job's is announced downstream first
+ * ({@link SchemaChanged}), as the change stream does.
  */
 final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
@@ -131,7 +137,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
                 st.execute("SET TRANSACTION SNAPSHOT " + PostgresSql.quoteLiteral(snapshot.snapshotId()));
             }
         }
-        SourceTable table = tables.get(partition.table());
+        SourceTable table = shape(partition.table(), batch, partition.splitId());
         String comment = "ferry pipe=" + source.pipe() + " table=" + partition.table() + " partition "
                 + (partition.index() + 1) + "/" + partition.count() + " ctid " + partition.describeRange();
         String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid::text, "
@@ -158,6 +164,27 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         rowReader = new PostgresRowReader(table.schema().columns());
         rowsRead = partition.rowsBefore();
         return true;
+    }
+
+    /**
+     * The table as the catalog has it now (outside the snapshot: a query is planned against the
+     * current catalog); a shape other than the job's is announced first.
+     */
+    private SourceTable shape(String id, RecordsBySplits.Builder<CtidRow> batch, String splitId) throws SQLException {
+        SourceTable built = tables.get(id);
+        SourceTable now;
+        try (Connection catalog = source.connections().open("snapshot-catalog")) {
+            now = PostgresCatalog.read(catalog, built.spec(), source.exporter().changesFollow());
+        } catch (dev.ferry.operators.PipeSetupException e) {
+            // no longer fit for a pipe (its key gone, say): the change stream says so; read it as built
+            LOG.warn("{}: {}; reading it as the job was built", id, e.getMessage());
+            return built;
+        }
+        if (!now.schema().equals(built.schema())) {
+            LOG.info("{} changed shape since the job started: reading columns {}", id, now.schema().columnNames());
+            batch.add(splitId, new CtidRow(ChangeRecord.marker(id, new SchemaChanged(now.schema())), null));
+        }
+        return now;
     }
 
     private void closePartition() throws SQLException {
