@@ -152,6 +152,10 @@ public final class ClickHouseTableDdl {
             if (c.dropped()) {
                 if (dropDropped && there != null) {
                     alters.add(" DROP COLUMN IF EXISTS " + quoteIdent(c.name()));
+                } else if (!dropDropped && there == null) {
+                    // kept, but a table made after the drop (a resync copy) lacks it: rows still carry it
+                    alters.add(" ADD COLUMN IF NOT EXISTS " + quoteIdent(c.name()) + " " + ClickHouseTypes.of(c)
+                            + positionComment(c));
                 } else if (there != null && !c.nullable() && there.type().startsWith("Nullable(")) {
                     nullableThere.add(c.name()); // made Nullable before it was dropped: its NULLs are written as such
                 }

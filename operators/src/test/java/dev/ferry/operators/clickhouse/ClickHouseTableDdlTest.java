@@ -72,6 +72,24 @@ class ClickHouseTableDdlTest {
     }
 
     /**
+     * A kept dropped column that a table made after the drop lacks (a resync copy created from the
+     * source's catalog) is added to it: the rows written there still carry the column.
+     */
+    @Test
+    void aKeptDroppedColumnIsAddedToACopyThatLacksIt() {
+        TableSchema t = new TableSchema("public.t", "t_resync", List.of(
+                new ColumnSchema("id", ColumnType.of(Kind.INT32), false, "int4").withPosition(1),
+                new ColumnSchema("gone", ColumnType.of(Kind.INT32), true, "int4").withPosition(2).asDropped()),
+                List.of("id"));
+        var existing = new java.util.HashMap<String, ClickHouseTableDdl.ExistingColumn>();
+        existing.put("id", new ClickHouseTableDdl.ExistingColumn("Int32", 1));
+        var layout = ClickHouseDestinationLayout.ofDatabase("d", "Atomic");
+        assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, false).statements()).containsExactly(
+                "ALTER TABLE `d`.`t_resync` ADD COLUMN IF NOT EXISTS `gone` Nullable(Int32) COMMENT 'source column 2'");
+        assertThat(ClickHouseTableDdl.reconcile(layout, t, existing, true).statements()).isEmpty();
+    }
+
+    /**
      * A column kept after it was dropped at the source, which ClickHouse has as Nullable though the
      * stream last knew it NOT NULL (NOT NULL dropped, then the column, with the stream behind): later
      * rows write it as Nullable, or every value after it would be read from the wrong bytes.
