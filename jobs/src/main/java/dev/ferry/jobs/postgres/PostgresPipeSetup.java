@@ -130,6 +130,11 @@ public final class PostgresPipeSetup {
             for (TableSpec t : spec.tables()) {
                 try {
                     SourceTable table = PostgresCatalog.read(conn, t, !snapshotOnly);
+                    List<String> unknown = PostgresCatalog.unknownExcluded(conn, table);
+                    if (!unknown.isEmpty()) {
+                        throw new PipeSetupException(t.sourceId() + " has no column " + String.join(", ", unknown)
+                                + " (exclude_columns names columns as they are in the table)");
+                    }
                     ClickHouseTableDdl.createTable("check", table.schema()); // reserved column names
                     tables.add(table);
                 } catch (PipeSetupException | IllegalArgumentException e) {

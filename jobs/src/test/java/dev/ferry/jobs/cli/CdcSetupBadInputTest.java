@@ -83,6 +83,29 @@ class CdcSetupBadInputTest {
         assertNothingCreated("deferrable");
     }
 
+    @Test
+    void excludingAKeyColumnOrAColumnTheTableLacksIsRefused() throws Exception {
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("exclkey", pg.sourceYaml(),
+                "[{source: t, exclude_columns: [ID]}]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessage("public.t: exclude_columns names id, which keys its changes (primary key or replica"
+                        + " identity): keep key columns in the pipe");
+        assertNothingCreated("exclkey");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("exclmissing", pg.sourceYaml(),
+                "[{source: t, exclude_columns: [Body, '\"Body\"', mail]}]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessage("public.t has no column Body, mail (exclude_columns names columns as they are in the table)");
+        assertNothingCreated("exclmissing");
+        // A snapshot-only pipe keys rows by any unique index it may: one without excluded columns.
+        pg.execute("CREATE TABLE s (a int NOT NULL UNIQUE, b int NOT NULL UNIQUE, v text)");
+        List<SourceTable> tables = PostgresPipeSetup.run(PipeSpecParser.parse("name: exclsnap\n" + pg.sourceYaml()
+                + ch.destinationYaml() + "tables: [{source: s, exclude_columns: a}]\nsettings: {replication_mode: snapshot}\n",
+                Map.of()));
+        assertThat(tables.get(0).schema().key()).containsExactly("b");
+        assertThat(tables.get(0).schema().columns()).extracting(c -> c.name()).containsExactly("b", "v");
+        assertThat(tables.get(0).selectExpressions()).noneMatch(e -> e.contains("\"a\""));
+    }
+
     /**
      * Without a primary key Postgres logs no row identity, whatever unique indexes the table has: the
      * table is taken as keyless (its inserts followed, keyed by row position), not by the index.

@@ -3,6 +3,7 @@ package dev.ferry.operators.mongo;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
+import java.util.List;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.RawBsonDocument;
 
@@ -28,10 +29,12 @@ import org.bson.RawBsonDocument;
 final class MongoChangeEventMapper {
     private final String database;
     private final String collection;
+    private final List<String> excluded;
 
-    MongoChangeEventMapper(String database, String collection) {
+    MongoChangeEventMapper(String database, String collection, List<String> excluded) {
         this.database = database;
         this.collection = collection;
+        this.excluded = excluded;
     }
 
     /** The row the event writes at {@code version}, or null if it writes none. */
@@ -57,7 +60,7 @@ final class MongoChangeEventMapper {
             throw new IllegalStateException(event.getOperationTypeString() + " event on " + database + "." + collection
                     + " without fullDocument");
         }
-        return ChangeRecord.change(collection, kind, version, sourceMillis, MongoDocumentMapper.row(event.getFullDocument()));
+        return ChangeRecord.change(collection, kind, version, sourceMillis, MongoDocumentMapper.row(event.getFullDocument(), excluded));
     }
 
     /** A stream that ended cannot heal by waiting: the job fails without restarts. */

@@ -8,6 +8,7 @@ import com.mongodb.client.model.changestream.FullDocument;
 import dev.ferry.operators.load.FetchPause;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
@@ -43,6 +44,7 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
 
     private final MongoClient client;
     private final String database;
+    private final Map<String, List<String>> excluded;
     private final FetchPause idle = new FetchPause();
 
     private MongoChangeStreamSplit split;
@@ -52,9 +54,10 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
     private long lastClusterTime;
     private int ordinal;
 
-    MongoChangeStreamFetcher(MongoClient client, String database) {
+    MongoChangeStreamFetcher(MongoClient client, String database, Map<String, List<String>> excluded) {
         this.client = client;
         this.database = database;
+        this.excluded = excluded;
     }
 
     @Override
@@ -133,7 +136,8 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
             throw new UnsupportedOperationException("a change stream fetcher follows exactly one collection: " + change);
         }
         split = splits.get(0);
-        mapper = new MongoChangeEventMapper(database, split.collection());
+        mapper = new MongoChangeEventMapper(database, split.collection(),
+                excluded.getOrDefault(split.collection(), List.of()));
         lastToken = split.resumeToken();
         lastClusterTime = split.lastClusterTime();
         ordinal = split.ordinal();

@@ -25,8 +25,9 @@ final class MongoChangeStreamReader
     private final MongoClient client;
     private final Set<String> collections;
 
-    MongoChangeStreamReader(MongoClient client, String database, Set<String> collections, SourceReaderContext context) {
-        super(new MongoChangeStreamFetchers(() -> new MongoChangeStreamFetcher(client, database)),
+    MongoChangeStreamReader(MongoClient client, String database, Set<String> collections,
+            Map<String, List<String>> excluded, SourceReaderContext context) {
+        super(new MongoChangeStreamFetchers(() -> new MongoChangeStreamFetcher(client, database, excluded)),
                 (event, output, position) -> {
                     if (event.record() != null) {
                         output.collect(event.record());

@@ -6,6 +6,7 @@ import dev.ferry.state.spec.PipeSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -32,11 +33,13 @@ public final class MongoChangeStreamSource
     private final MongoConnections connections;
     private final List<String> collections;
     private final long startAt;
+    private final Map<String, List<String>> excluded;
 
     public MongoChangeStreamSource(PipeSpec spec, List<String> collections, BsonTimestamp startAt) {
         this.connections = new MongoConnections(spec.name(), spec.source());
         this.collections = new ArrayList<>(collections);
         this.startAt = startAt.getValue();
+        this.excluded = MongoDocumentMapper.excludedFields(spec);
     }
 
     @Override
@@ -69,7 +72,7 @@ public final class MongoChangeStreamSource
     @Override
     public SourceReader<ChangeRecord, MongoChangeStreamSplit> createReader(SourceReaderContext context) {
         return new MongoChangeStreamReader(connections.open("changes"), connections.database(), new HashSet<>(collections),
-                context);
+                excluded, context);
     }
 
     @Override

@@ -3,8 +3,11 @@ package dev.ferry.operators.mongo;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.TableSpec;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.json.JsonMode;
@@ -22,7 +25,8 @@ import org.bson.json.JsonWriterSettings;
  * {@code {"$numberDecimal": "12.50"}} (exact, trailing zeros kept), {@code {"$binary": {"base64":
  * "...", "subType": "04"}}}, {@code {"$numberDouble": "NaN"}}, {@code {"$timestamp": {"t": .., "i":
  * ..}}}, {@code {"$regularExpression": ...}}, {@code {"$minKey": 1}}. Field order is the document's.
- * The initial load and the change stream render the same stored document to the same text.
+ * The initial load and the change stream render the same stored document to the same text. Top-level
+ * fields a table excludes are left out of {@code doc} (and not fetched by the initial load).
  */
 public final class MongoDocumentMapper {
     public static final String ID = "_id";
@@ -41,13 +45,29 @@ public final class MongoDocumentMapper {
                 List.of(ID));
     }
 
-    /** The values of a document's row, in {@link #schema} order. */
-    public static Object[] row(BsonDocument document) {
+    /** The values of a document's row, in {@link #schema} order, without the {@code excluded} top-level fields. */
+    public static Object[] row(BsonDocument document, List<String> excluded) {
         BsonValue id = document.get(ID);
         if (id == null) {
             throw new IllegalArgumentException("a document without _id");
         }
-        return new Object[] {MongoIdText.of(id), json(document)};
+        BsonDocument kept = document;
+        if (!excluded.isEmpty()) {
+            kept = new BsonDocument();
+            for (var field : document.entrySet()) {
+                if (!excluded.contains(field.getKey())) {
+                    kept.put(field.getKey(), field.getValue());
+                }
+            }
+        }
+        return new Object[] {MongoIdText.of(id), json(kept)};
+    }
+
+    /** Per collection, the top-level fields its table leaves out ({@code exclude_columns}). */
+    public static Map<String, List<String>> excludedFields(PipeSpec spec) {
+        Map<String, List<String>> excluded = new HashMap<>();
+        spec.tables().forEach(t -> excluded.put(t.sourceId(), t.excludedColumns()));
+        return excluded;
     }
 
     /** A deleted document's row: only the key (the writer fills the rest with defaults). */

@@ -1,5 +1,11 @@
 package dev.ferry.operators.mongo;
 
+import com.mongodb.client.model.Projections;
+
+import java.util.Map;
+
+import java.util.List;
+
 import com.mongodb.ClientSessionOptions;
 import com.mongodb.MongoException;
 import com.mongodb.client.ClientSession;
@@ -41,10 +47,12 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
     private MongoCursor<RawBsonDocument> cursor;
     private long version;
     private long rowsRead;
+    private final Map<String, List<String>> excluded;
 
-    MongoPartitionReader(String pipe, MongoConnections connections) {
+    MongoPartitionReader(String pipe, MongoConnections connections, Map<String, List<String>> excluded) {
         this.pipe = pipe;
         this.connections = connections;
+        this.excluded = excluded;
     }
 
     @Override
@@ -71,7 +79,7 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
                 }
                 RawBsonDocument document = cursor.next();
                 batch.add(splitId, new MongoSnapshotRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        MongoDocumentMapper.row(document)), document.get(MongoDocumentMapper.ID)));
+                        MongoDocumentMapper.row(document, excludedFields())), document.get(MongoDocumentMapper.ID)));
                 rowsRead++;
             }
         } catch (MongoException e) {
@@ -94,12 +102,17 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
                 .getCollection(partition.table(), RawBsonDocument.class)
                 .withReadPreference(connections.loadReadPreference())
                 .find(session, partition.filter())
+                .projection(excludedFields().isEmpty() ? null : Projections.exclude(excludedFields()))
                 .sort(ID_ORDER)
                 .hint(ID_ORDER)
                 .batchSize(CURSOR_BATCH)
                 .comment("ferry pipe=" + pipe + " collection=" + partition.table() + " partition " + (partition.index() + 1)
                         + "/" + partition.count() + " _id " + partition.describeRange())
                 .cursor();
+    }
+
+    private List<String> excludedFields() {
+        return excluded.getOrDefault(current.table(), List.of());
     }
 
     private void closePartition() {

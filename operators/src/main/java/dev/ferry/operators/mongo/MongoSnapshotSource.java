@@ -13,6 +13,7 @@ import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -45,6 +46,7 @@ public final class MongoSnapshotSource
     private final int tablesInParallel;
     private final int rowsPerPartition;
     private final long loadStart;
+    private final Map<String, List<String>> excluded;
 
     public MongoSnapshotSource(PipeSpec spec, List<String> collections, BsonTimestamp loadStart) {
         this.pipe = spec.name();
@@ -54,6 +56,7 @@ public final class MongoSnapshotSource
         this.tablesInParallel = spec.setting(PipeSettings.SNAPSHOT_NUMBER_OF_PARALLEL_TABLES);
         this.rowsPerPartition = spec.setting(PipeSettings.SNAPSHOT_NUM_ROWS_PER_PARTITION);
         this.loadStart = loadStart.getValue();
+        this.excluded = MongoDocumentMapper.excludedFields(spec);
     }
 
     /** Reader subtasks that let every active collection use its full parallelism. */
@@ -90,7 +93,7 @@ public final class MongoSnapshotSource
 
     @Override
     public SourceReader<ChangeRecord, MongoIdPartition> createReader(SourceReaderContext context) {
-        return new MongoSnapshotReader(pipe, connections, context);
+        return new MongoSnapshotReader(pipe, connections, excluded, context);
     }
 
     @Override

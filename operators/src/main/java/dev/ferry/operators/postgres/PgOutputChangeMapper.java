@@ -272,6 +272,7 @@ final class PgOutputChangeMapper {
         // Postgres sends a relation before its first row, and again after anything about it changed.
         List<String> names = r.columns().stream().map(RelationColumn::name).toList();
         Set<String> fields = new LinkedHashSet<>(names);
+        fields.removeIf(specs.get(table)::excludes); // logged, but as absent from the pipe as from the catalog read
         if (known.key().equals(List.of(PostgresCatalog.CTID_COLUMN))) {
             fields.add(PostgresCatalog.CTID_COLUMN); // Ferry's own column, never logged
         }

@@ -137,8 +137,8 @@ public final class PostgresCatalog {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    if (!rs.getString(4).isEmpty()) {
-                        continue; // generated column
+                    if (!rs.getString(4).isEmpty() || table.excludes(rs.getString(1))) {
+                        continue; // generated, or left out by the spec
                     }
                     MappedColumn m = PostgresTypeMapping.map(new PgColumn(
                             rs.getString(1),
@@ -159,6 +159,11 @@ public final class PostgresCatalog {
             throw new PipeSetupException(table.sourceId() + " has no columns to replicate");
         }
         List<String> key = readKey(conn, oid, table, replident, forChanges);
+        List<String> excludedKey = key.stream().filter(table::excludes).toList();
+        if (!excludedKey.isEmpty()) {
+            throw new PipeSetupException(table.sourceId() + ": exclude_columns names " + String.join(", ", excludedKey)
+                    + ", which keys its changes (primary key or replica identity): keep key columns in the pipe");
+        }
         if (key.isEmpty()) {
             // ctids repeat across the leaves of a partitioned table: the leaf names the row too.
             mapped.add(new MappedColumn(new ColumnSchema(CTID_COLUMN, ColumnType.of(ColumnType.Kind.STRING), false,
@@ -266,8 +271,10 @@ public final class PostgresCatalog {
             }
         }
         List<UniqueIndex> usable = indexes.stream().filter(UniqueIndex::notNull).toList();
+        // Where the key is Ferry's choice, one without excluded columns; where the source dictates it, it must be kept.
+        List<UniqueIndex> choosable = usable.stream().filter(i -> i.columns().stream().noneMatch(table::excludes)).toList();
         if (!forChanges) {
-            return usable.isEmpty() ? List.of() : usable.get(0).columns();
+            return choosable.isEmpty() ? List.of() : choosable.get(0).columns();
         }
         if (replident == 'i') {
             return usable.stream().filter(UniqueIndex::replicaIdentity).findFirst().map(UniqueIndex::columns)
@@ -278,7 +285,7 @@ public final class PostgresCatalog {
             return primary.columns();
         }
         if (replident == 'f') {
-            UniqueIndex narrowest = usable.stream().filter(UniqueIndex::immediate).findFirst().orElse(null);
+            UniqueIndex narrowest = choosable.stream().filter(UniqueIndex::immediate).findFirst().orElse(null);
             if (narrowest != null) {
                 return narrowest.columns();
             }
@@ -290,6 +297,12 @@ public final class PostgresCatalog {
                     + " REPLICA IDENTITY USING INDEX <a non-deferrable unique index on NOT NULL columns>");
         }
         return List.of();
+    }
+
+    /** Names of {@code exclude_columns} the table does not have (a misspelt name would leave the column in). */
+    public static List<String> unknownExcluded(Connection conn, SourceTable table) throws SQLException {
+        java.util.Set<String> columns = attributes(conn, table.oid()).typeOids().keySet();
+        return table.spec().excludedColumns().stream().filter(c -> !columns.contains(c)).toList();
     }
 
     private static String describeRelkind(char relkind) {

@@ -7,6 +7,7 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
+import java.util.List;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.BsonDocument;
 import org.bson.BsonDocumentReader;
@@ -26,7 +27,7 @@ class MongoChangeEventMapperTest {
             + " ns: {db: 'test', coll: 'names'}";
     private static final long VERSION = MongoVersions.change(new org.bson.BsonTimestamp(1654878543, 1), 0);
 
-    private final MongoChangeEventMapper mapper = new MongoChangeEventMapper("test", "names");
+    private final MongoChangeEventMapper mapper = new MongoChangeEventMapper("test", "names", List.of());
 
     @Test
     void insertWritesTheNewDocument() {
@@ -55,6 +56,19 @@ class MongoChangeEventMapperTest {
         assertThat(r.kind()).isEqualTo(Kind.UPDATE);
         assertThat(r.values()).containsExactly("62a37e2ae4b8a2c7c5958e6a", "{\"_id\": {\"$oid\": \"62a37e2ae4b8a2c7c5958e6a\"},"
                 + " \"name\": \"Sally\", \"address\": {\"city\": \"Oslo\"}, \"tags\": [\"a\"]}");
+    }
+
+    @Test
+    void excludedFieldsLeaveInsertsUpdatesAndReplacements() {
+        MongoChangeEventMapper excluding = new MongoChangeEventMapper("test", "names", List.of("ssn", "address"));
+        for (String type : List.of("insert", "update", "replace")) {
+            ChangeRecord r = excluding.map(event("""
+                    {%s, operationType: '%s', documentKey: {_id: 5},
+                     updateDescription: {updatedFields: {ssn: '1', 'address.city': 'Oslo'}, removedFields: []},
+                     fullDocument: {_id: 5, name: 'Sally', ssn: '123-45', address: {city: 'Oslo'}, note: {ssn: 1}}}"""
+                    .formatted(HEAD, type)), VERSION);
+            assertThat(r.values()).containsExactly("5", "{\"_id\": 5, \"name\": \"Sally\", \"note\": {\"ssn\": 1}}");
+        }
     }
 
     /** The document was deleted before the update event was read: the lookup finds nothing, and the delete follows. */
@@ -135,10 +149,11 @@ class MongoChangeEventMapperTest {
     }
 
     private ChangeRecord map(String eventJson) {
-        BsonDocument event = BsonDocument.parse(eventJson.contains("%s") ? eventJson.formatted(HEAD) : eventJson);
-        ChangeStreamDocument<RawBsonDocument> decoded = ChangeStreamDocument
-                .createCodec(RawBsonDocument.class, MongoClientSettings.getDefaultCodecRegistry())
-                .decode(new BsonDocumentReader(event), DecoderContext.builder().build());
-        return mapper.map(decoded, VERSION);
+        return mapper.map(event(eventJson.contains("%s") ? eventJson.formatted(HEAD) : eventJson), VERSION);
+    }
+
+    private static ChangeStreamDocument<RawBsonDocument> event(String json) {
+        return ChangeStreamDocument.createCodec(RawBsonDocument.class, MongoClientSettings.getDefaultCodecRegistry())
+                .decode(new BsonDocumentReader(BsonDocument.parse(json)), DecoderContext.builder().build());
     }
 }

@@ -127,7 +127,7 @@ class MongoChangeStreamFetcherTest {
     }
 
     private MongoChangeStreamFetcher fetcher(com.mongodb.client.MongoClient client, MongoChangeStreamSplit split) {
-        MongoChangeStreamFetcher fetcher = new MongoChangeStreamFetcher(client, "app");
+        MongoChangeStreamFetcher fetcher = new MongoChangeStreamFetcher(client, "app", Map.of());
         fetcher.handleSplitsChanges(new SplitsAddition<>(List.of(split)));
         return fetcher;
     }

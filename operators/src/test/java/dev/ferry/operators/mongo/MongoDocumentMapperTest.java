@@ -6,6 +6,7 @@ import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.TableSpec;
 import java.util.UUID;
+import java.util.List;
 import org.bson.BsonBinary;
 import org.bson.BsonDocument;
 import org.bson.RawBsonDocument;
@@ -41,8 +42,11 @@ class MongoDocumentMapperTest {
         BsonDocument doc = BsonDocument.parse("{_id: 7, a: {$numberDecimal: '1.10'}, d: {$date: '2024-01-01T00:00:00Z'},"
                 + " nested: {x: [1.5, {$numberLong: '2'}]}}");
         RawBsonDocument raw = RawBsonDocument.parse(doc.toJson());
-        assertThat(MongoDocumentMapper.row(raw)).containsExactly(MongoDocumentMapper.row(doc));
-        assertThat(MongoDocumentMapper.row(doc)[0]).isEqualTo("7");
+        assertThat(MongoDocumentMapper.row(raw, List.of())).containsExactly(MongoDocumentMapper.row(doc, List.of()));
+        assertThat(MongoDocumentMapper.row(doc, List.of())[0]).isEqualTo("7");
+        // Excluded top-level fields go; a nested field of the same name stays.
+        assertThat(MongoDocumentMapper.row(raw, List.of("a", "x", "absent"))[1]).isEqualTo(
+                "{\"_id\": 7, \"d\": {\"$date\": \"2024-01-01T00:00:00Z\"}, \"nested\": {\"x\": [1.5, 2]}}");
         assertThat(MongoDocumentMapper.key(raw.get("_id"))).containsExactly("7", null);
     }
 

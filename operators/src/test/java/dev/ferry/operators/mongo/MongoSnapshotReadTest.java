@@ -136,6 +136,24 @@ class MongoSnapshotReadTest {
         assertThat(read).isEqualTo(expected);
     }
 
+    @Test
+    void excludedFieldsAreLeftOutOfEveryDocument() throws Exception {
+        MongoIdPartition p = plan().partitions().get(0);
+        Map<String, String> read = new HashMap<>();
+        for (MongoSnapshotRow row : readAll(p, Map.of("mixed", List.of("price", "when")))) {
+            if (row.record().kind() == ChangeRecord.Kind.SNAPSHOT) {
+                read.put((String) row.record().values()[0], (String) row.record().values()[1]);
+            }
+        }
+        assertThat(read).isNotEmpty();
+        read.forEach((id, doc) -> {
+            BsonDocument full = BsonDocument.parse(expected.get(id));
+            full.remove("price");
+            full.remove("when");
+            assertThat(doc).isEqualTo(MongoDocumentMapper.json(full));
+        });
+    }
+
     private static Plan<MongoIdPartition> plan() {
         try (ClientSession session = mongo.client().startSession(ClientSessionOptions.builder().causallyConsistent(true).build())) {
             return MongoPartitionPlanner.plan(mongo.client().getDatabase("app").getCollection("mixed", BsonDocument.class),
@@ -144,7 +162,11 @@ class MongoSnapshotReadTest {
     }
 
     private static List<MongoSnapshotRow> readAll(MongoIdPartition p) throws Exception {
-        try (MongoPartitionReader reader = reader()) {
+        return readAll(p, Map.of());
+    }
+
+    private static List<MongoSnapshotRow> readAll(MongoIdPartition p, Map<String, List<String>> excluded) throws Exception {
+        try (MongoPartitionReader reader = reader(excluded)) {
             reader.handleSplitsChanges(new SplitsAddition<>(List.of(p)));
             return MongoSplitReaders.drain(reader, Integer.MAX_VALUE, 60_000);
         }
@@ -167,9 +189,9 @@ class MongoSnapshotReadTest {
         return out;
     }
 
-    private static MongoPartitionReader reader() {
+    private static MongoPartitionReader reader(Map<String, List<String>> excluded) {
         return new MongoPartitionReader("test", new MongoConnections("test", PipeSpecParser.parse("name: t\n"
                 + mongo.sourceYaml("app") + "destination: {url: 'http://h:8123', database: d}\ntables: [mixed]\n",
-                Map.of()).source()));
+                Map.of()).source()), excluded);
     }
 }

@@ -136,6 +136,24 @@ public final class PipeOption<T extends Serializable> implements Serializable {
         }, false, Editability.FIXED_AT_CREATION);
     }
 
+    /** A list of names (a single name is a list of one); blank or repeated names are refused. */
+    static PipeOption<TableOptions.Names> namesOption(String key, TableOptions.Names defaultValue, String description) {
+        return new PipeOption<>(key, defaultValue, description, raw -> {
+            List<?> items = raw instanceof List<?> l ? l : java.util.Collections.singletonList(raw);
+            List<String> names = new java.util.ArrayList<>();
+            for (Object item : items) {
+                if (!(item instanceof String s) || s.isBlank()) {
+                    throw new IllegalArgumentException("must be a list of names (got " + item + ")");
+                }
+                if (names.contains(s)) {
+                    throw new IllegalArgumentException(s + " is listed twice");
+                }
+                names.add(s);
+            }
+            return new TableOptions.Names(names);
+        }, false, Editability.FIXED_AT_CREATION);
+    }
+
     /** Enum values are written in YAML in lower case, e.g. {@code replication_mode: cdc_only}. */
     static <E extends Enum<E>> PipeOption<E> enumOption(
             String key, E defaultValue, Class<E> type, String description) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads a pipe spec from YAML and validates it, collecting every problem before failing.
@@ -153,15 +154,19 @@ public final class PipeSpecParser {
             JsonNode entry = node.get(i);
             String sourceText;
             String target = null;
+            List<String> excluded = List.of();
             if (entry.isObject()) {
                 for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
                     String key = it.next();
-                    if (!key.equals("source") && !key.equals("target")) {
-                        problems.add(path + "." + key + ": unknown field (expected source, target)");
+                    if (!key.equals("source") && !key.equals("target") && TableOptions.find(key).isEmpty()) {
+                        problems.add(path + "." + key + ": unknown field (expected source, target, "
+                                + TableOptions.ALL.stream().map(PipeOption::key).collect(Collectors.joining(", ")) + ")");
                     }
                 }
                 sourceText = text(entry.get("source"), path + ".source");
                 target = text(entry.get("target"), path + ".target");
+                excluded = excludedColumns(entry.get(TableOptions.EXCLUDE_COLUMNS.key()), kind,
+                        path + "." + TableOptions.EXCLUDE_COLUMNS.key());
             } else {
                 sourceText = text(entry, path);
             }
@@ -174,6 +179,7 @@ public final class PipeSpecParser {
                 table = kind == SourceKind.MONGODB
                         ? new TableSpec(null, sourceText, target != null ? target : sourceText.replace('.', '_'))
                         : postgresTable(sourceText, target);
+                table = new TableSpec(table.schema(), table.name(), table.target(), excluded);
             } catch (IllegalArgumentException e) {
                 problems.add(path + ": " + e.getMessage());
                 continue;
@@ -190,6 +196,54 @@ public final class PipeSpecParser {
             tables.add(table);
         }
         return tables;
+    }
+
+    /** An entry's {@code exclude_columns}: Postgres names fold like identifiers in SQL, MongoDB fields stay as written. */
+    private List<String> excludedColumns(JsonNode node, SourceKind kind, String path) {
+        if (node == null) {
+            return List.of();
+        }
+        Object raw;
+        if (node.isArray()) {
+            List<Object> items = new ArrayList<>();
+            for (int i = 0; i < node.size(); i++) {
+                items.add(scalar(node.get(i), path + "[" + i + "]"));
+            }
+            raw = items;
+        } else {
+            raw = scalar(node, path);
+        }
+        List<String> names;
+        try {
+            names = TableOptions.EXCLUDE_COLUMNS.parse(raw).names();
+        } catch (IllegalArgumentException e) {
+            problems.add(path + ": " + e.getMessage());
+            return List.of();
+        }
+        if (kind == SourceKind.MONGODB) {
+            for (String field : names) {
+                if (field.equals("_id") || field.contains(".") || field.startsWith("$")) {
+                    problems.add(path + ": " + field + " is not a top-level field other than _id");
+                }
+            }
+            return names;
+        }
+        List<String> folded = new ArrayList<>();
+        for (String name : names) {
+            try {
+                List<String> parts = PostgresIdentifiers.split(name);
+                if (parts.size() != 1) {
+                    throw new IllegalArgumentException("'" + name + "' is not a column name (quote names with dots)");
+                }
+                if (folded.contains(parts.get(0))) {
+                    throw new IllegalArgumentException(parts.get(0) + " is listed twice");
+                }
+                folded.add(parts.get(0));
+            } catch (IllegalArgumentException e) {
+                problems.add(path + ": " + e.getMessage());
+            }
+        }
+        return folded;
     }
 
     /** The source id a table name on a command line means ({@code Public.Orders} is {@code public.orders}). */

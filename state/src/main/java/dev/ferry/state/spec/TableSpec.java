@@ -1,22 +1,36 @@
 package dev.ferry.state.spec;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * One table (Postgres) or collection (MongoDB) of a pipe and the ClickHouse table it lands in.
- * {@code schema} is null for MongoDB collections.
+ * {@code schema} is null for MongoDB collections. {@code excludedColumns} are source names (folded
+ * for Postgres) that never reach the destination ({@link TableOptions#EXCLUDE_COLUMNS}).
  */
-public record TableSpec(String schema, String name, String target) implements Serializable {
+public record TableSpec(String schema, String name, String target, List<String> excludedColumns)
+        implements Serializable {
 
     public TableSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(target, "target");
+        // null when read from a checkpoint written before the option existed
+        excludedColumns = excludedColumns == null ? List.of() : List.copyOf(excludedColumns);
+    }
+
+    public TableSpec(String schema, String name, String target) {
+        this(schema, name, target, List.of());
     }
 
     /** The source-side identity, e.g. {@code public.orders}, or the collection name. */
     public String sourceId() {
         return schema == null ? name : schema + "." + name;
+    }
+
+    /** Whether the destination leaves this source column (or top-level field) out. */
+    public boolean excludes(String column) {
+        return excludedColumns.contains(column);
     }
 
     /** Default ClickHouse name: the table name, prefixed by its schema unless that is {@code public}. */
@@ -26,6 +40,6 @@ public record TableSpec(String schema, String name, String target) implements Se
 
     @Override
     public String toString() {
-        return sourceId() + " -> " + target;
+        return sourceId() + " -> " + target + (excludedColumns.isEmpty() ? "" : " without " + excludedColumns);
     }
 }

@@ -128,4 +128,40 @@ class PipeSpecParserTest {
         assertThatThrownBy(() -> PostgresIdentifiers.split("a..b")).hasMessageContaining("empty identifier");
         assertThatThrownBy(() -> PostgresIdentifiers.split("my table")).hasMessageContaining("quote identifiers");
     }
+
+    @Test
+    void excludedColumnsFoldLikeSqlNamesAndAreChecked() {
+        String spec = """
+                name: p
+                source: {type: postgres, host: h, database: d, user: u}
+                destination: {url: 'http://h:8123', database: d}
+                tables:
+                  - {source: public.users, exclude_columns: [Email, '"Phone No"']}
+                  - {source: public.orders, exclude_columns: note}
+                """;
+        PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
+        assertThat(parsed.tables()).containsExactly(
+                new TableSpec("public", "users", "users", java.util.List.of("email", "Phone No")),
+                new TableSpec("public", "orders", "orders", java.util.List.of("note")));
+        assertThat(parsed.toString()).contains("public.users -> users without [email, Phone No]");
+
+        assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t', '']")
+                .replace("public.orders,", "public.orders, exclude: x,"), Map.of()))
+                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns)")
+                .hasMessageContaining("tables[1].exclude_columns: must be a list of names (got )")
+                .hasMessageNotContaining("tables[0]");
+        assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t']"),
+                Map.of()))
+                .hasMessageContaining("tables[1].exclude_columns: a is listed twice")
+                .hasMessageContaining("tables[1].exclude_columns: 's.t' is not a column name");
+        assertThatThrownBy(() -> PipeSpecParser.parse("""
+                name: p
+                source: {type: mongodb, uri: 'mongodb://h/?replicaSet=rs', database: app}
+                destination: {url: 'http://h:8123', database: d}
+                tables: [{source: users, exclude_columns: [ssn, _id, address.zip]}]
+                """, Map.of()))
+                .hasMessageContaining("_id is not a top-level field other than _id")
+                .hasMessageContaining("address.zip is not a top-level field other than _id")
+                .hasMessageNotContaining("ssn");
+    }
 }
