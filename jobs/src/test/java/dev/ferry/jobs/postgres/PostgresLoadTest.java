@@ -168,7 +168,7 @@ class PostgresLoadTest {
                 "ALTER DATABASE " + pg.name() + " SET log_statement = 'all'");
         long logStart = Files.size(LocalServers.postgresLog());
         PipeSpec spec = PipeTestKit.spec("load_fail", pg, ch, "[big]",
-                "{replication_mode: snapshot, snapshot_num_rows_per_partition: 50000, initial_load_parallelism: 2,"
+                "{replication_mode: snapshot, snapshot_num_rows_per_partition: 50000, initial_load_parallelism: 1,"
                         + " sync_interval_seconds: 1}");
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         JobClient job = PipeTestKit.start(spec, tables);
