@@ -272,11 +272,14 @@ class PostgresTableKindsTest {
             killTaskManagerThenCompare(cluster, stop, changes, tables);
             assertThat(ch.query("SELECT reason FROM `" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '" + spec.name()
                     + "' AND reason LIKE '%copied again%'")).hasSizeGreaterThanOrEqualTo(2);
-            // Resync lasts until both copies replaced their tables.
+            // Resync lasts until both copies replaced their tables. (A restore from a checkpoint taken just
+            // after may make a copy again while Running: its rows come after and do not count here.)
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
-            assertThat(ch.count("SELECT toUInt8(maxIf(at, state = 'Running' AND previous = 'Resync')"
-                    + " >= maxIf(at, reason LIKE '%copied again%')) FROM `" + ch.statusDatabase() + "`.pipe_states"
-                    + " WHERE pipe = '" + spec.name() + "'")).as("Running after the copies").isEqualTo(1);
+            String states = "`" + ch.statusDatabase() + "`.pipe_states WHERE pipe = '" + spec.name() + "'";
+            assertThat(ch.count("WITH (SELECT minIf(at, state = 'Resync') FROM " + states + ") AS began,"
+                    + " (SELECT minIf(at, state = 'Running' AND previous = 'Resync') FROM " + states + ") AS ran"
+                    + " SELECT uniqExactIf(substring(reason, 1, position(reason, ':')), reason LIKE '%copied again%'"
+                    + " AND at >= began AND at <= ran) FROM " + states)).as("copies replaced before Running").isEqualTo(2);
         } finally {
             stop.set(true);
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
