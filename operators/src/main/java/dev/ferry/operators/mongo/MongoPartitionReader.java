@@ -1,20 +1,17 @@
 package dev.ferry.operators.mongo;
 
-import com.mongodb.client.model.Projections;
-
-import java.util.Map;
-
-import java.util.List;
-
 import com.mongodb.ClientSessionOptions;
 import com.mongodb.MongoException;
 import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCursor;
+import com.mongodb.client.model.Projections;
 import dev.ferry.operators.load.PartitionSplitReader;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.SnapshotUnitDone;
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.bson.BsonDocument;
@@ -79,7 +76,7 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
                 }
                 RawBsonDocument document = cursor.next();
                 batch.add(splitId, new MongoSnapshotRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        MongoDocumentMapper.row(document, excludedFields())), document.get(MongoDocumentMapper.ID)));
+                        MongoDocumentMapper.row(document, List.of())), document.get(MongoDocumentMapper.ID)));
                 rowsRead++;
             }
         } catch (MongoException e) {
@@ -102,6 +99,7 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
                 .getCollection(partition.table(), RawBsonDocument.class)
                 .withReadPreference(connections.loadReadPreference())
                 .find(session, partition.filter())
+                // excluded fields are projected out by the server: the documents arrive without them
                 .projection(excludedFields().isEmpty() ? null : Projections.exclude(excludedFields()))
                 .sort(ID_ORDER)
                 .hint(ID_ORDER)

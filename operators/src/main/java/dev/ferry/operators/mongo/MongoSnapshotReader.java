@@ -1,9 +1,8 @@
 package dev.ferry.operators.mongo;
 
+import dev.ferry.operators.load.PartitionedLoadReader;
 import java.util.List;
 import java.util.Map;
-
-import dev.ferry.operators.load.PartitionedLoadReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 
 /** The MongoDB initial load's reader: emits each row and remembers its {@code _id} as the partition's position. */
