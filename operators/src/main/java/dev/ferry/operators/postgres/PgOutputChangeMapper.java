@@ -77,6 +77,12 @@ final class PgOutputChangeMapper {
     private final PostgresTableReloads reloads;
     private final boolean reloadIncompatible;
     private final Map<Integer, Binding> relations = new HashMap<>();
+    /**
+     * Per table, the column names its last relation message carried, each with the attnum it stood
+     * for (pgoutput sends names without numbers): a name the rows still carry after the catalog
+     * renamed it means what it meant last.
+     */
+    private final Map<String, Map<String, Integer>> loggedNames = new HashMap<>();
     /** Per table, each column's type (oid and modifier) as the last relation message gave it. */
     private final Map<String, Map<String, List<Integer>>> loggedTypes = new HashMap<>();
     private final PostgresToastFill toast;
@@ -91,12 +97,15 @@ final class PgOutputChangeMapper {
      * @param sent each table's schema as the stream last sent it, from the checkpoint (tables it
      *     lacks start with the job's)
      * @param seen each table's storage as the stream last looked, from the checkpoint
+     * @param logged each table's column names as its last relation message carried them, from the checkpoint
      * @param reloadIncompatible copy a table again after a change it cannot follow, rather than fail
      */
     PgOutputChangeMapper(PostgresConnections connections, List<SourceTable> tables, Map<String, TableSchema> sent,
-            Map<String, PostgresTableStorage> seen, PostgresTableReloads reloads, boolean reloadIncompatible) {
+            Map<String, PostgresTableStorage> seen, Map<String, Map<String, Integer>> logged, PostgresTableReloads reloads,
+            boolean reloadIncompatible) {
         this.connections = connections;
         this.storage.putAll(seen);
+        this.loggedNames.putAll(logged);
         for (SourceTable t : tables) {
             String id = t.spec().sourceId();
             specs.put(id, t.spec());
@@ -195,6 +204,7 @@ final class PgOutputChangeMapper {
         PostgresTableReloads.Started started = reloads.start(table, why, out);
         schemas.put(table, started.schema());
         storage.put(table, started.storage());
+        loggedNames.remove(table); // rows after the copy are logged with the copy's names
     }
 
     /**
@@ -294,24 +304,24 @@ final class PgOutputChangeMapper {
             if (why == null) {
                 Map<String, Integer> typeOids = new HashMap<>();
                 r.columns().forEach(c -> typeOids.put(c.name(), c.typeOid()));
-                aliases.putAll(passingNames(known, now, fields));
+                aliases.putAll(namedBefore(known, current, fields, typeOids, loggedNames.get(table)));
+                aliases.putAll(passingNames(known, now, fields, aliases));
                 addedSince = addedAndRenamed(known, current, fields, typeOids, aliases);
-                if (addedSince == null) {
-                    why = "columns were added, renamed and dropped since the rows now streamed were logged, in a way"
-                            + " that does not tell which of today's columns their values belong to";
-                }
+            }
+            TableSchema followed = why == null && addedSince != null
+                    ? follow(table, known, now, fields, addedSince, aliases) : null;
+            if (why == null && (followed == null || !inLoggedOrder(followed, names, aliases))) {
+                why = "columns were added, renamed and dropped since the rows now streamed were logged, in a way"
+                        + " that does not tell which of today's columns their values belong to";
             }
             if (why != null) {
                 reload(table, why, out);
-            } else {
-                TableSchema followed = follow(table, known, now, fields, addedSince, aliases);
-                if (followed != known) {
-                    schemas.put(table, followed);
-                    LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
-                            .map(c -> c.name() + (c.dropped() ? " (dropped)" : "") + (c.nullable() ? "" : " not null"))
-                            .toList());
-                    out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
-                }
+            } else if (followed != known) {
+                schemas.put(table, followed);
+                LOG.info("{} changed shape: columns now {}", table, followed.columns().stream()
+                        .map(c -> c.name() + (c.dropped() ? " (dropped)" : "") + (c.nullable() ? "" : " not null"))
+                        .toList());
+                out.accept(ChangeRecord.marker(table, new SchemaChanged(followed)));
             }
         }
         TableSchema schema = schemas.get(table);
@@ -328,6 +338,63 @@ final class PgOutputChangeMapper {
             }
         }
         relations.put(r.oid(), new Binding(table, index, absent.stream().mapToInt(Integer::intValue).toArray()));
+        if (!reloads.skips(table, xid)) {
+            Map<String, Integer> logged = new HashMap<>();
+            for (int i = 0; i < index.length; i++) {
+                if (index[i] >= 0 && schema.columns().get(index[i]).position() > 0) {
+                    logged.put(names.get(i), schema.columns().get(index[i]).position());
+                }
+            }
+            loggedNames.put(table, logged);
+        }
+    }
+
+    /**
+     * Whether the columns the relation's fields fill have increasing attnums, as Postgres logs them:
+     * a match of logged names to columns that breaks this order is wrong.
+     */
+    private static boolean inLoggedOrder(TableSchema schema, List<String> names, Map<String, String> aliases) {
+        int last = 0;
+        for (String name : names) {
+            int at = schema.indexOf(aliases.getOrDefault(name, name));
+            int position = at < 0 ? 0 : schema.columns().get(at).position();
+            if (position > 0) {
+                if (position <= last) {
+                    return false;
+                }
+                last = position;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Fields neither the known schema nor the catalog name, which the table's previous relation
+     * message carried for a column the rows now lack under any of its names: renamed in the catalog
+     * since (and maybe again), still logged under the old name. Matched to the column by that
+     * message's attnum, when the catalog still has the column with the logged type.
+     */
+    private static Map<String, String> namedBefore(TableSchema known, Current catalog, Set<String> fields,
+            Map<String, Integer> loggedTypes, Map<String, Integer> before) {
+        if (before == null) {
+            return Map.of();
+        }
+        TableSchema current = catalog.table().schema();
+        Map<String, String> aliases = new HashMap<>();
+        for (String f : fields) {
+            Integer position = before.get(f);
+            if (position == null || known.indexOf(f) >= 0 || current.indexOf(f) >= 0) {
+                continue;
+            }
+            ColumnSchema column = known.columns().stream().filter(c -> c.position() == position && !c.dropped())
+                    .findFirst().orElse(null);
+            ColumnSchema now = column == null ? null : byPosition(current, column);
+            if (now != null && !fields.contains(column.name()) && !fields.contains(now.name())
+                    && java.util.Objects.equals(loggedTypes.get(f), catalog.attributes().typeOids().get(now.name()))) {
+                aliases.put(f, column.name());
+            }
+        }
+        return aliases;
     }
 
     /** The table's schema as the stream follows it. */
@@ -338,6 +405,11 @@ final class PgOutputChangeMapper {
     /** The tables' storage as last looked at. */
     Map<String, PostgresTableStorage> storage() {
         return Map.copyOf(storage);
+    }
+
+    /** Each table's column names as its last relation message carried them, with their attnums. */
+    Map<String, Map<String, Integer>> loggedNames() {
+        return Map.copyOf(loggedNames);
     }
 
     /**
@@ -517,13 +589,16 @@ final class PgOutputChangeMapper {
      * known columns missing from the rows whose attnum the catalog still has under another name;
      * when the counts differ (a column also added and dropped in between) nothing is matched.
      */
-    private static Map<String, String> passingNames(TableSchema known, TableSchema current, Set<String> fields) {
-        List<String> unknown = fields.stream().filter(f -> known.indexOf(f) < 0 && current.indexOf(f) < 0).toList();
+    private static Map<String, String> passingNames(TableSchema known, TableSchema current, Set<String> fields,
+            Map<String, String> matched) {
+        List<String> unknown = fields.stream()
+                .filter(f -> known.indexOf(f) < 0 && current.indexOf(f) < 0 && !matched.containsKey(f)).toList();
         if (unknown.isEmpty()) {
             return Map.of();
         }
         List<ColumnSchema> missing = known.columns().stream()
-                .filter(c -> !c.dropped() && !fields.contains(c.name()) && current.indexOf(c.name()) < 0)
+                .filter(c -> !c.dropped() && !fields.contains(c.name()) && current.indexOf(c.name()) < 0
+                        && !matched.containsValue(c.name()))
                 .filter(c -> {
                     ColumnSchema now = byPosition(current, c);
                     return now != null && !fields.contains(now.name());

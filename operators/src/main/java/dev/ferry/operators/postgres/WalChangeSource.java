@@ -106,7 +106,7 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
         // first checkpoint on: a restart after the source changed meanwhile still knows what rows in the slot follow.
         Map<String, TableSchema> schemas = new HashMap<>();
         tables.forEach(t -> schemas.put(t.spec().sourceId(), t.schema()));
-        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of(), 0, storage)));
+        return new WalEnumerator(context, new WalEnumerator.State(new WalSplit(0, leaves, schemas, List.of(), 0, storage, Map.of())));
     }
 
     @Override

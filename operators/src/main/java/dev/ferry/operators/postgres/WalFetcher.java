@@ -84,6 +84,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     /** The reloads as last handed to the reader's checkpointed state. */
     private List<TableReload> reloadsHandedOn;
     private Map<String, PostgresTableStorage> storageHandedOn;
+    private Map<String, Map<String, Integer>> loggedNamesHandedOn;
     private boolean started;
     private Connection conn;
     private PGReplicationStream stream;
@@ -203,12 +204,17 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         }
     }
 
-    /** Hands the tables' storage on when the stream looked at it anew (at a relation, a copy's start). */
+    /**
+     * Hands the tables' storage and logged names on when the stream looked at them anew (at a relation,
+     * a copy's start).
+     */
     private void handOnStorage(RecordsBySplits.Builder<WalEvent> batch) {
         Map<String, PostgresTableStorage> now = mapper.storage();
-        if (!now.equals(storageHandedOn)) {
+        Map<String, Map<String, Integer>> names = mapper.loggedNames();
+        if (!now.equals(storageHandedOn) || !names.equals(loggedNamesHandedOn)) {
             storageHandedOn = now;
-            batch.add(WalSplit.ID, WalEvent.storageSeen(now));
+            loggedNamesHandedOn = names;
+            batch.add(WalSplit.ID, WalEvent.tablesSeen(now, names));
         }
     }
 
@@ -299,7 +305,8 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
         reloads = new PostgresTableReloads(connections, tables);
         reloadsHandedOn = split.reloads();
         storageHandedOn = split.storage();
-        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), split.storage(), reloads,
+        loggedNamesHandedOn = split.loggedNames();
+        mapper = new PgOutputChangeMapper(connections, tables, split.schemas(), split.storage(), split.loggedNames(), reloads,
                 options.reloadIncompatible());
         partitions = new PostgresPartitionWatch(connections, tables, split.leaves(), mapper::schema);
     }

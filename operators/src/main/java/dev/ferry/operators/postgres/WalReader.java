@@ -28,6 +28,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
         private List<TableReload> reloads;
         private int reloadedRun;
         private Map<String, PostgresTableStorage> storage;
+        private Map<String, Map<String, Integer>> loggedNames;
 
         Position(WalSplit split) {
             this.restartLsn = split.restartLsn();
@@ -36,6 +37,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
             this.reloads = split.reloads();
             this.reloadedRun = split.reloadedRun();
             this.storage = split.storage();
+            this.loggedNames = split.loggedNames();
         }
 
         void apply(WalEvent event) {
@@ -49,6 +51,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
                 reloadedRun = event.reloadedRun();
             } else if (event.storage() != null) {
                 storage = event.storage();
+                loggedNames = event.loggedNames();
             } else {
                 restartLsn = event.restartLsn();
             }
@@ -109,6 +112,6 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
     @Override
     protected WalSplit toSplitType(String splitId, Position position) {
         return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads, position.reloadedRun,
-                position.storage);
+                position.storage, position.loggedNames);
     }
 }

@@ -73,10 +73,19 @@ final class WalSerializers {
             out.writeUTF(e.getKey());
             e.getValue().write(out);
         }
+        out.writeInt(split.loggedNames().size());
+        for (Map.Entry<String, Map<String, Integer>> e : split.loggedNames().entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeInt(e.getValue().size());
+            for (Map.Entry<String, Integer> name : e.getValue().entrySet()) {
+                out.writeUTF(name.getKey());
+                out.writeInt(name.getValue());
+            }
+        }
     }
 
     /**
-     * The leaves, then the schemas and reloads, then the run, then the storage, were added behind the position without a new version
+     * The leaves, then the schemas and reloads, then the run, then the storage, then the logged names, were added behind the position without a new version
      * (a split is the last thing in both forms): bytes checkpointed before end early, and what they
      * lack reads as not yet known.
      */
@@ -107,7 +116,18 @@ final class WalSerializers {
                 storage.put(in.readUTF(), PostgresTableStorage.read(in));
             }
         }
-        return new WalSplit(restartLsn, leaves, schemas, reloads, reloadedRun, storage);
+        Map<String, Map<String, Integer>> loggedNames = new HashMap<>();
+        if (more(in)) {
+            for (int n = in.readInt(); n > 0; n--) {
+                String table = in.readUTF();
+                Map<String, Integer> names = new HashMap<>();
+                for (int m = in.readInt(); m > 0; m--) {
+                    names.put(in.readUTF(), in.readInt());
+                }
+                loggedNames.put(table, names);
+            }
+        }
+        return new WalSplit(restartLsn, leaves, schemas, reloads, reloadedRun, storage, loggedNames);
     }
 
     private static boolean more(DataInput in) {

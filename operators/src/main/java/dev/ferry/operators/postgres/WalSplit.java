@@ -15,16 +15,21 @@ import org.apache.flink.api.connector.source.SourceSplit;
  * they were kept. {@code reloads}: tables being copied again ({@link PostgresTableReloads}).
  * {@code reloadedRun}: the last run of the pipe whose requested copies were started (0: none).
  * {@code storage}: each table's storage as the stream last looked ({@link PostgresTableStorage}), so a
- * table rewritten meanwhile is found; empty before it was kept.
+ * table rewritten meanwhile is found; empty before it was kept. {@code loggedNames}: per table, the
+ * column names its last relation message carried, each with the column's attnum: pgoutput names
+ * columns without their numbers, and a name the rows still carry after the catalog renamed it is
+ * matched by what it meant last; empty before it was kept.
  */
 record WalSplit(long restartLsn, List<Long> leaves, Map<String, TableSchema> schemas, List<TableReload> reloads,
-        int reloadedRun, Map<String, PostgresTableStorage> storage) implements SourceSplit {
+        int reloadedRun, Map<String, PostgresTableStorage> storage, Map<String, Map<String, Integer>> loggedNames)
+        implements SourceSplit {
     static final String ID = "wal";
 
     WalSplit {
         schemas = Map.copyOf(schemas);
         reloads = List.copyOf(reloads);
         storage = Map.copyOf(storage);
+        loggedNames = Map.copyOf(loggedNames);
     }
 
     @Override

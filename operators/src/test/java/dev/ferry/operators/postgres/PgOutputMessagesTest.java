@@ -268,6 +268,38 @@ class PgOutputMessagesTest {
         assertThat(records.get(2).values()[6]).isEqualTo(80L);
     }
 
+    /**
+     * A column added, then renamed while rows logged under its first name (beside another column's
+     * rename) still wait in the slot: those rows keep their values under its latest name, also when the
+     * stream restarts between the relation that first named it and the rows after.
+     */
+    @Test
+    void rowsLoggedUnderAColumnsFormerNameKeepTheirValues() throws Exception {
+        SourceTable before = table();
+        pg.execute("ALTER TABLE t ADD COLUMN c7 int NOT NULL DEFAULT -14141", "INSERT INTO t (id, c7) VALUES (1, 70)",
+                "ALTER TABLE t RENAME COLUMN name TO r_name", "UPDATE t SET c7 = 71 WHERE id = 1",
+                "ALTER TABLE t RENAME COLUMN c7 TO r9");
+        List<Logged> logged = peek();
+        List<ChangeRecord> records = map(logged, before);
+        assertThat(records.stream().filter(r -> r.kind() != Kind.MARKER).map(r -> r.values()[6]))
+                .containsExactly(70L, 71L);
+
+        int second = 0;
+        for (int i = 0, begins = 0; i < logged.size() && second == 0; i++) {
+            if (logged.get(i).message() instanceof Begin && ++begins == 2) {
+                second = i;
+            }
+        }
+        List<ChangeRecord> first = new ArrayList<>();
+        PgOutputChangeMapper stopped = stream(logged.subList(0, second), before, Map.of(), Map.of(), Map.of(), first);
+        List<ChangeRecord> resumed = new ArrayList<>();
+        stream(logged.subList(second, logged.size()), before, Map.of("public.t", stopped.schema("public.t")),
+                stopped.storage(), stopped.loggedNames(), resumed);
+        assertThat(resumed.stream().filter(r -> r.kind() != Kind.MARKER).map(r -> r.values()[6])).containsExactly(71L);
+        assertThat(((SchemaChanged) resumed.get(resumed.size() - 2).marker()).schema().columnNames())
+                .containsExactly("id", "r_name", "big", "n", "a", "d", "r9");
+    }
+
     @Test
     void incompatibilityNamesTheChange() throws Exception {
         TableSchema known = table().schema();
@@ -325,10 +357,21 @@ class PgOutputMessagesTest {
     /** Maps with the stream knowing the table as {@code table} and its storage as {@code seen}. */
     private List<ChangeRecord> map(List<Logged> logged, SourceTable table, Map<String, PostgresTableStorage> seen)
             throws Exception {
-        PostgresTableReloads reloads = new PostgresTableReloads(connections, List.of(table));
-        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table), Map.of(), seen, reloads,
-                true);
         List<ChangeRecord> out = new ArrayList<>();
+        stream(logged, table, Map.of(), seen, Map.of(), out);
+        return out;
+    }
+
+    /**
+     * Maps as a stream that starts with the checkpointed {@code sent} schemas, {@code seen} storage and
+     * {@code loggedNames}, into {@code out}; returns the mapper, closed, to read its state.
+     */
+    private PgOutputChangeMapper stream(List<Logged> logged, SourceTable table, Map<String, TableSchema> sent,
+            Map<String, PostgresTableStorage> seen, Map<String, Map<String, Integer>> loggedNames,
+            List<ChangeRecord> out) throws Exception {
+        PostgresTableReloads reloads = new PostgresTableReloads(connections, List.of(table));
+        PgOutputChangeMapper mapper = new PgOutputChangeMapper(connections, List.of(table), sent, seen, loggedNames,
+                reloads, true);
         for (Logged l : logged) {
             long version = ChangeVersions.change(l.lsn());
             if (l.message() instanceof Begin b) {
@@ -350,6 +393,6 @@ class PgOutputMessagesTest {
         mapper.completeRows();
         mapper.close();
         reloads.close();
-        return out;
+        return mapper;
     }
 }

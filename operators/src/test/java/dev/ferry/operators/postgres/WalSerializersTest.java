@@ -22,9 +22,10 @@ class WalSerializersTest {
         for (WalSplit split : List.of(at(0, null), at(42, List.of()),
                 at(Long.MAX_VALUE, List.of(16384L, 16390L)),
                 new WalSplit(7, null, Map.of("public.t", schema), List.of(new TableReload("public.t", "10:20:12,15", 99, false)), 3,
-                        Map.of("public.t", new PostgresTableStorage(List.of(16384L, 16402L), Map.of(1, 740L, 3, 4_000_000_000L)))),
+                        Map.of("public.t", new PostgresTableStorage(List.of(16384L, 16402L), Map.of(1, 740L, 3, 4_000_000_000L))),
+                        Map.of("public.t", Map.of("id", 1, "old_note", 3))),
                 new WalSplit(8, List.of(1L), Map.of(), List.of(new TableReload("public.u", "10:10:", 5, true)), 0,
-                        Map.of()))) {
+                        Map.of(), Map.of()))) {
             byte[] bytes = WalSerializers.SPLIT.serialize(split);
             assertThat(WalSerializers.SPLIT.deserialize(WalSerializers.SPLIT.getVersion(), bytes)).isEqualTo(split);
             WalEnumerator.State state = new WalEnumerator.State(split);
@@ -38,7 +39,7 @@ class WalSerializersTest {
     }
 
     private static WalSplit at(long restartLsn, List<Long> leaves) {
-        return new WalSplit(restartLsn, leaves, Map.of(), List.of(), 0, Map.of());
+        return new WalSplit(restartLsn, leaves, Map.of(), List.of(), 0, Map.of(), Map.of());
     }
 
     /**
