@@ -16,6 +16,7 @@ import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.lifecycle.PipeTransitions;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationKeys;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeOption;
 import dev.ferry.state.spec.PipeSettings;
@@ -259,7 +260,8 @@ public final class PipeControl {
             ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
             for (TableSchema t : schemas) {
                 if (run.resyncTables().contains(t.sourceId())) {
-                    ClickHouseResync.createCopy(client, layout, t, run.generation());
+                    ClickHouseResync.createCopy(client, layout, t,
+                            spec.table(t.sourceId()).map(TableSpec::keys).orElse(DestinationKeys.DEFAULT), run.generation());
                 }
             }
             return null;

@@ -4,6 +4,7 @@ import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
 import dev.ferry.operators.postgres.PostgresCatalog;
@@ -11,6 +12,7 @@ import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
 import dev.ferry.operators.postgres.SlotManager;
 import dev.ferry.operators.postgres.SlotManager.SlotInfo;
+import dev.ferry.state.spec.DestinationKeys;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
@@ -120,6 +122,27 @@ public final class PostgresPipeSetup {
         }
     }
 
+    /**
+     * Whether the table's ClickHouse table can be made as its spec entry keys it: reserved column
+     * names, order_by holding the key, and, for a change stream, the old values of sorting columns
+     * beyond the key logged with each change (REPLICA IDENTITY FULL), so that a change of one removes
+     * the row's old version.
+     */
+    private static void checkDestinationKeys(SourceTable table, boolean changes) {
+        DestinationKeys keys = table.spec().keys();
+        if (table.positionKeyed() && (!keys.orderBy().isEmpty() || !keys.primaryKey().isEmpty())) {
+            throw new PipeSetupException(table.spec().sourceId() + " has no primary key, so its rows are keyed by their"
+                    + " position, which order_by and primary_key cannot name: add a primary key to sort it by columns");
+        }
+        ClickHouseTableDdl.createTable(ClickHouseDestinationLayout.ofDatabase("check", null), table.schema(), keys);
+        List<String> beyond = keys.sortedBeyond(table.schema().key());
+        if (changes && !beyond.isEmpty() && table.replicaIdentity() != 'f') {
+            throw new PipeSetupException(table.spec().sourceId() + ": order_by column" + (beyond.size() > 1 ? "s " : " ")
+                    + String.join(", ", beyond) + " beyond its key need the old values logged with each change: ALTER"
+                    + " TABLE " + table.qualifiedName() + " REPLICA IDENTITY FULL (or sort by key columns only)");
+        }
+    }
+
     /** The spec's tables as the catalog describes them now; creates nothing (a job reads them at start). */
     public static List<SourceTable> readSourceTables(PipeSpec spec) {
         PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
@@ -135,7 +158,7 @@ public final class PostgresPipeSetup {
                         throw new PipeSetupException(t.sourceId() + " has no column " + String.join(", ", unknown)
                                 + " (exclude_columns names columns as they are in the table)");
                     }
-                    ClickHouseTableDdl.createTable("check", table.schema()); // reserved column names
+                    checkDestinationKeys(table, !snapshotOnly);
                     tables.add(table);
                 } catch (PipeSetupException | IllegalArgumentException e) {
                     problems.add(e.getMessage());

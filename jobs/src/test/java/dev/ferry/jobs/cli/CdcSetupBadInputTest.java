@@ -83,6 +83,38 @@ class CdcSetupBadInputTest {
         assertNothingCreated("deferrable");
     }
 
+    /**
+     * Sorting keys that could leave a row's old version visible are refused: without the key, with
+     * sorting columns beyond the key whose old values changes do not log, a partition outside the
+     * sorting key, keyless tables.
+     */
+    @Test
+    void destinationKeysThatCannotReplaceRowsAreRefused() throws Exception {
+        pg.execute("CREATE TABLE k (id int PRIMARY KEY, kind text, at date)", "CREATE TABLE nokey (a int, b text)");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("keysnokey", pg.sourceYaml(),
+                "[{source: k, order_by: [kind, Missing]}, {source: t, order_by: [body]}]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessage("public.k: order_by names missing, which is not a column it replicates; public.t: order_by"
+                        + " must hold its key column id, so that a row's versions replace each other: add id to order_by");
+        assertNothingCreated("keysnokey");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("keysidentity", pg.sourceYaml(),
+                "[{source: k, order_by: [kind, at, id]}, {source: nokey, order_by: [a]}]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessage("public.k: order_by columns kind, at beyond its key need the old values logged with each"
+                        + " change: ALTER TABLE \"public\".\"k\" REPLICA IDENTITY FULL (or sort by key columns only);"
+                        + " public.nokey has no primary key, so its rows are keyed by their position, which order_by and"
+                        + " primary_key cannot name: add a primary key to sort it by columns");
+        assertNothingCreated("keysidentity");
+        assertThatThrownBy(() -> PostgresPipeSetup.run(spec("keyspart", pg.sourceYaml(),
+                "[{source: k, order_by: [id], partition_by: 'toYYYYMM(at)'}]")))
+                .isInstanceOf(PipeSetupException.class)
+                .hasMessageEndingWith("public.k: partition_by reads at, which the sorting key lacks, so a row whose value"
+                        + " changes would stay in its old partition too: add at to order_by, or partition by sorting"
+                        + " columns");
+        assertThat(ch.count("SELECT count() FROM system.tables WHERE database = '" + ch.name() + "' AND name = 'k'"))
+                .as("the refused table is dropped again").isZero();
+    }
+
     @Test
     void excludingAKeyColumnOrAColumnTheTableLacksIsRefused() throws Exception {
         assertThatThrownBy(() -> PostgresPipeSetup.run(spec("exclkey", pg.sourceYaml(),

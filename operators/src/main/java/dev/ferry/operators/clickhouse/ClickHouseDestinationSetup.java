@@ -4,8 +4,10 @@ import com.clickhouse.client.api.Client;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationKeys;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -34,7 +36,7 @@ public final class ClickHouseDestinationSetup {
             status.recordState(spec.name(), null, PipeState.PROVISIONING, "");
             status.recordState(spec.name(), PipeState.PROVISIONING, PipeState.SETUP, "");
         }
-        createTables(client, new ClickHouseConnections(spec.destination()), tables);
+        createTables(client, new ClickHouseConnections(spec.destination()), tables, spec);
     }
 
     /**
@@ -42,7 +44,8 @@ public final class ClickHouseDestinationSetup {
      * replicated, Distributed as the layout says); on failure drops the tables this call created.
      * Tables left read-only replicas (no Keeper session) fail the setup.
      */
-    private static void createTables(Client client, ClickHouseConnections destination, List<TableSchema> tables) {
+    private static void createTables(Client client, ClickHouseConnections destination, List<TableSchema> tables,
+            PipeSpec spec) {
         ClickHouseDestinationLayout layout = destination.layout(client);
         List<String> problems = ClickHouseDestinationCheck.problems(client, layout, destination.describe());
         if (!problems.isEmpty()) {
@@ -55,11 +58,16 @@ public final class ClickHouseDestinationSetup {
             for (TableSchema t : tables) {
                 boolean existed = !client.queryAll("EXISTS TABLE " + ClickHouseSql.qualified(database, t.target()))
                         .get(0).getString(1).equals("0");
-                for (String sql : ClickHouseTableDdl.createTable(layout, t)) {
+                DestinationKeys keys = spec.table(t.sourceId()).map(TableSpec::keys).orElse(DestinationKeys.DEFAULT);
+                for (String sql : ClickHouseTableDdl.createTable(layout, t, keys)) {
                     ClickHouseConnections.execute(client, sql);
                 }
                 if (!existed) {
                     created.add(t.target());
+                }
+                String partitionProblem = partitionOutsideSortingKey(client, database, t, keys);
+                if (partitionProblem != null) {
+                    throw new IllegalArgumentException(partitionProblem);
                 }
                 LOG.info("destination table {}.{} ready for {} ({})", database, t.target(), t.sourceId(), layout);
             }
@@ -75,5 +83,24 @@ public final class ClickHouseDestinationSetup {
         if (!problems.isEmpty()) {
             throw new PipeSetupException(String.join("; ", problems));
         }
+    }
+
+    /**
+     * Why {@code keys.partitionBy()} cannot be kept (null if it can): it reads a column outside the
+     * sorting key. ReplacingMergeTree replaces a row's versions only within a partition, so a change of
+     * such a column would leave the old version in its old partition.
+     */
+    private static String partitionOutsideSortingKey(Client client, String database, TableSchema t,
+            DestinationKeys keys) {
+        if (keys.partitionBy() == null) {
+            return null;
+        }
+        List<String> outside = client.queryAll("SELECT name FROM system.columns WHERE database = "
+                        + ClickHouseSql.quoteLiteral(database) + " AND table = " + ClickHouseSql.quoteLiteral(t.target())
+                        + " AND is_in_partition_key AND NOT is_in_sorting_key ORDER BY position")
+                .stream().map(r -> r.getString(1)).toList();
+        return outside.isEmpty() ? null : t.sourceId() + ": partition_by reads " + String.join(", ", outside)
+                + ", which the sorting key lacks, so a row whose value changes would stay in its old partition too:"
+                + " add " + String.join(", ", outside) + " to order_by, or partition by sorting columns";
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.operators.clickhouse;
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationKeys;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,18 +58,22 @@ public final class ClickHouseResync {
     }
 
     /** Creates an empty copy (replacing a leftover one) for the resync of generation {@code generation}. */
-    public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table, int generation) {
-        createCopy(client, layout, table, copyOf(table.target()), marker(generation));
+    public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table,
+            DestinationKeys keys, int generation) {
+        createCopy(client, layout, table, keys, copyOf(table.target()), marker(generation));
     }
 
-    /** Creates the empty table {@code copy} with {@code table}'s columns (replacing a leftover one), commented {@code comment}. */
-    public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table, String copy,
-            String comment) {
+    /**
+     * Creates the empty table {@code copy} with {@code table}'s columns, keyed as {@code keys} say
+     * (replacing a leftover one), commented {@code comment}.
+     */
+    public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table,
+            DestinationKeys keys, String copy, String comment) {
         execute(client, ClickHouseTableDdl.dropTable(layout, copy));
         // A path made unique by {table} alone would collide with the copy of an earlier resync, which
         // EXCHANGE moved under the original's name: the copy's path gets a suffix of its own.
         String pathSuffix = UUID.randomUUID().toString().substring(0, 8);
-        execute(client, ClickHouseTableDdl.createTable(layout, copy, table, comment, pathSuffix));
+        execute(client, ClickHouseTableDdl.createTable(layout, copy, table, keys, comment, pathSuffix));
     }
 
     /**

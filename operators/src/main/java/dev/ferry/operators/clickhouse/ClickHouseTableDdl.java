@@ -7,14 +7,15 @@ import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteLiteral;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 
 /**
  * DDL of Ferry's destination tables: the source columns plus {@code _version}, {@code _is_deleted}
- * and {@code _synced_at}, as {@code ReplacingMergeTree(_version, _is_deleted)} ordered by the key,
- * so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
+ * and {@code _synced_at}, as {@code ReplacingMergeTree(_version, _is_deleted)} ordered by the key
+ * (or by the spec's {@link DestinationKeys}, which hold it), so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
  * replicated, which DDL runs ON CLUSTER and which tables are Distributed is the
  * {@link ClickHouseDestinationLayout}'s; the statements are written here.
  */
@@ -47,12 +48,47 @@ public final class ClickHouseTableDdl {
 
     /** CREATE TABLE for {@code table}'s columns under another name, on a plain destination. */
     public static String createTable(String database, String name, TableSchema table) {
-        return createTable(ClickHouseDestinationLayout.ofDatabase(database, null), name, table, null, null).get(0);
+        return createTable(ClickHouseDestinationLayout.ofDatabase(database, null), name, table, DestinationKeys.DEFAULT,
+                null, null).get(0);
     }
 
     /** The statements that create a target's table in this layout: the table, then its Distributed table, if any. */
     public static List<String> createTable(ClickHouseDestinationLayout layout, TableSchema table) {
-        return createTable(layout, table.target(), table, null, null);
+        return createTable(layout, table, DestinationKeys.DEFAULT);
+    }
+
+    /** As {@link #createTable(ClickHouseDestinationLayout, TableSchema)}, keyed as {@code keys} say. */
+    public static List<String> createTable(ClickHouseDestinationLayout layout, TableSchema table, DestinationKeys keys) {
+        return createTable(layout, table.target(), table, keys, null, null);
+    }
+
+    /**
+     * The sorting columns of {@code table}'s destination: {@code keys.orderBy()} if set, which must name
+     * columns of the table and hold its key (so a row's versions share a sorting key and replace each
+     * other); else the key.
+     */
+    public static List<String> sortingColumns(TableSchema table, DestinationKeys keys) {
+        for (String c : keys.orderBy()) {
+            int at = table.indexOf(c);
+            if (at < 0 || table.columns().get(at).dropped()) {
+                throw new IllegalArgumentException(table.sourceId() + ": order_by names " + c
+                        + ", which is not a column it replicates");
+            }
+        }
+        List<String> missing = table.key().stream().filter(k -> !keys.orderBy().isEmpty() && !keys.orderBy().contains(k))
+                .toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(table.sourceId() + ": order_by must hold its key column"
+                    + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
+                    + ", so that a row's versions replace each other: add " + String.join(", ", missing) + " to order_by");
+        }
+        List<String> sorting = keys.sortingColumns(table.key());
+        if (keys.primaryKey().size() > sorting.size()
+                || !sorting.subList(0, keys.primaryKey().size()).equals(keys.primaryKey())) {
+            throw new IllegalArgumentException(table.sourceId() + ": primary_key " + keys.primaryKey()
+                    + " must be a prefix of the sorting key " + sorting);
+        }
+        return sorting;
     }
 
     /**
@@ -60,8 +96,8 @@ public final class ClickHouseTableDdl {
      * @param pathSuffix for a table that will be renamed (a resync copy), see
      *     {@link ClickHouseDestinationLayout#engine}; null otherwise
      */
-    static List<String> createTable(ClickHouseDestinationLayout layout, String name, TableSchema table, String comment,
-            String pathSuffix) {
+    static List<String> createTable(ClickHouseDestinationLayout layout, String name, TableSchema table,
+            DestinationKeys keys, String comment, String pathSuffix) {
         for (ColumnSchema c : table.columns()) {
             if (META_COLUMNS.contains(c.name())) {
                 throw new IllegalArgumentException(table.sourceId() + " has a column named " + c.name()
@@ -75,14 +111,24 @@ public final class ClickHouseTableDdl {
         columns.add(quoteIdent(VERSION) + " UInt64");
         columns.add(quoteIdent(IS_DELETED) + " UInt8");
         columns.add(quoteIdent(SYNCED_AT) + " DateTime64(9) DEFAULT now64(9)");
+        List<String> sorting = sortingColumns(table, keys);
+        List<String> settings = new ArrayList<>();
+        if (!layout.replicated()) {
+            // Replicated tables deduplicate inserts by default (replicated_deduplication_window).
+            settings.add("non_replicated_deduplication_window = " + DEDUPLICATION_WINDOW);
+        }
+        if (keys.partitionBy() != null || sorting.stream().anyMatch(c -> table.columns().get(table.indexOf(c)).nullable())) {
+            settings.add("allow_nullable_key = 1"); // sorting or partition columns beyond the key keep their NULLs
+        }
         List<String> statements = new ArrayList<>();
         statements.add("CREATE TABLE IF NOT EXISTS " + qualified(layout.database(), name) + layout.onCluster() + " "
                 + columns
                 + "\nENGINE = " + layout.engine("ReplacingMergeTree", quoteIdent(VERSION) + ", " + quoteIdent(IS_DELETED),
                         pathSuffix)
-                + "\nORDER BY " + keyTuple(table.key())
-                // Replicated tables deduplicate inserts by default (replicated_deduplication_window).
-                + (layout.replicated() ? "" : "\nSETTINGS non_replicated_deduplication_window = " + DEDUPLICATION_WINDOW)
+                + (keys.partitionBy() == null ? "" : "\nPARTITION BY " + keys.partitionBy())
+                + "\nORDER BY " + keyTuple(sorting)
+                + (keys.primaryKey().isEmpty() ? "" : "\nPRIMARY KEY " + keyTuple(keys.primaryKey()))
+                + (settings.isEmpty() ? "" : "\nSETTINGS " + String.join(", ", settings))
                 + (comment == null ? "" : "\nCOMMENT " + quoteLiteral(comment)));
         if (layout.distributed()) {
             statements.add(createDistributed(layout, name, "CREATE TABLE IF NOT EXISTS",

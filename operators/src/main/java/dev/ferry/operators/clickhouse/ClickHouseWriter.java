@@ -16,6 +16,7 @@ import dev.ferry.state.record.SnapshotUnitDone;
 import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationKeys;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
@@ -93,6 +94,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     /** Deletes of keyless tables' rows, which wait until the row they remove is in ClickHouse. */
     private transient ClickHouseKeylessDeletes keylessDeletes;
     private transient ListState<byte[]> keylessState;
+    /** Each table's sorting and partition keys, for the copies made of it. */
+    private final Map<String, DestinationKeys> keys = new java.util.HashMap<>();
     private transient long keylessAttemptMillis;
 
     /**
@@ -103,6 +106,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         this.connections = new ClickHouseConnections(spec.destination());
         this.statusDatabase = spec.destination().get(DestinationOptions.STATUS_DATABASE);
         this.tables = new ArrayList<>(tables);
+        spec.tables().forEach(t -> keys.put(t.sourceId(), t.keys()));
         this.copies = new java.util.HashMap<>(copies);
         this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
         this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
@@ -278,7 +282,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         keylessDeletes.forget(table);
         String copy = ClickHouseResync.reloadOf(schema.target());
         String comment = ClickHouseResync.reloadMarker(reloading.version());
-        ClickHouseResync.createCopy(client, layout, schema, copy, comment);
+        ClickHouseResync.createCopy(client, layout, schema, keys.getOrDefault(table, DestinationKeys.DEFAULT), copy,
+                comment);
         reloads.put(table, comment);
         replaced.add(table);
         unfit.remove(table);

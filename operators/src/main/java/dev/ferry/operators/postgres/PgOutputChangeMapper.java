@@ -459,10 +459,16 @@ final class PgOutputChangeMapper {
         if (keyless && m.oldKind() != 'O') {
             throw refusal(b, "an UPDATE");
         }
+        List<String> sortedBeyondKey = sortedBeyondKey(b);
+        if (!sortedBeyondKey.isEmpty() && m.oldKind() != 'O') {
+            throw sortingRefusal(b, "an UPDATE", sortedBeyondKey);
+        }
         Object[] row = values(b, m.row(), m.oldKind() == 'O' ? m.old() : null, "update");
         if (m.old() != null) {
             Object[] old = values(b, m.old(), null, "update");
-            if (keyless || !sameKey(b.table(), old, row)) {
+            // A new sorting key is a new row in ClickHouse: the old one is deleted by its own sorting key.
+            if (keyless || !same(b.table(), schemas.get(b.table()).key(), old, row)
+                    || !same(b.table(), sortedBeyondKey, old, row)) {
                 nameByPosition(b, row, version);
                 out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, commitLsn, old));
                 out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.INSERT, version, sourceMillis, row));
@@ -477,6 +483,10 @@ final class PgOutputChangeMapper {
         if (b != null) {
             if (keyless(b) && m.oldKind() != 'O') {
                 throw refusal(b, "a DELETE");
+            }
+            List<String> sortedBeyondKey = sortedBeyondKey(b);
+            if (!sortedBeyondKey.isEmpty() && m.oldKind() != 'O') {
+                throw sortingRefusal(b, "a DELETE", sortedBeyondKey);
             }
             out.accept(ChangeRecord.change(b.table(), ChangeRecord.Kind.DELETE, version, sourceMillis, commitLsn,
                     values(b, m.old(), null, "delete")));
@@ -502,6 +512,18 @@ final class PgOutputChangeMapper {
         return new SuppressRestartsException(new IllegalStateException(b.table() + " got " + change
                 + " without its old row, but it has no primary key: ALTER TABLE " + b.table() + " REPLICA IDENTITY FULL"
                 + " (or add a primary key), then resync " + b.table()));
+    }
+
+    /** The table's ClickHouse sorting columns beyond its key (order_by), whose old values each change must carry. */
+    private List<String> sortedBeyondKey(Binding b) {
+        return specs.get(b.table()).keys().sortedBeyond(schemas.get(b.table()).key());
+    }
+
+    /** Without the old row, the version ClickHouse holds under the old sorting key cannot be removed. */
+    private static SuppressRestartsException sortingRefusal(Binding b, String change, List<String> sortedBeyondKey) {
+        return new SuppressRestartsException(new IllegalStateException(b.table() + " got " + change + " without its old"
+                + " row, but its order_by has " + String.join(", ", sortedBeyondKey) + " beyond the key: ALTER TABLE "
+                + b.table() + " REPLICA IDENTITY FULL, then resync " + b.table()));
     }
 
     /** Reads back the unchanged TOASTed values of the rows mapped since the last call (see {@link PostgresToastFill}). */
@@ -572,11 +594,12 @@ final class PgOutputChangeMapper {
         return texts;
     }
 
-    private boolean sameKey(String table, Object[] old, Object[] row) {
+    /** Whether the two rows hold the same values in {@code columns}. */
+    private boolean same(String table, List<String> columns, Object[] old, Object[] row) {
         TableSchema schema = schemas.get(table);
-        for (String k : schema.key()) {
+        for (String k : columns) {
             int i = schema.indexOf(k);
-            if (!Arrays.deepEquals(new Object[] {old[i]}, new Object[] {row[i]})) {
+            if (i >= 0 && !Arrays.deepEquals(new Object[] {old[i]}, new Object[] {row[i]})) {
                 return false;
             }
         }

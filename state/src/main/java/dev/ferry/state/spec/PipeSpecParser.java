@@ -155,6 +155,7 @@ public final class PipeSpecParser {
             String sourceText;
             String target = null;
             List<String> excluded = List.of();
+            DestinationKeys keys = DestinationKeys.DEFAULT;
             if (entry.isObject()) {
                 for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
                     String key = it.next();
@@ -165,8 +166,16 @@ public final class PipeSpecParser {
                 }
                 sourceText = text(entry.get("source"), path + ".source");
                 target = text(entry.get("target"), path + ".target");
-                excluded = excludedColumns(entry.get(TableOptions.EXCLUDE_COLUMNS.key()), kind,
-                        path + "." + TableOptions.EXCLUDE_COLUMNS.key());
+                excluded = columnNames(TableOptions.EXCLUDE_COLUMNS, entry, kind, path);
+                if (kind == SourceKind.MONGODB) {
+                    for (String field : excluded) {
+                        if (field.equals("_id") || field.contains(".") || field.startsWith("$")) {
+                            problems.add(path + "." + TableOptions.EXCLUDE_COLUMNS.key() + ": " + field
+                                    + " is not a top-level field other than _id");
+                        }
+                    }
+                }
+                keys = destinationKeys(entry, kind, path);
             } else {
                 sourceText = text(entry, path);
             }
@@ -179,7 +188,7 @@ public final class PipeSpecParser {
                 table = kind == SourceKind.MONGODB
                         ? new TableSpec(null, sourceText, target != null ? target : sourceText.replace('.', '_'))
                         : postgresTable(sourceText, target);
-                table = new TableSpec(table.schema(), table.name(), table.target(), excluded);
+                table = new TableSpec(table.schema(), table.name(), table.target(), excluded, keys);
             } catch (IllegalArgumentException e) {
                 problems.add(path + ": " + e.getMessage());
                 continue;
@@ -198,8 +207,42 @@ public final class PipeSpecParser {
         return tables;
     }
 
-    /** An entry's {@code exclude_columns}: Postgres names fold like identifiers in SQL, MongoDB fields stay as written. */
-    private List<String> excludedColumns(JsonNode node, SourceKind kind, String path) {
+    /**
+     * An entry's sorting, primary and partition keys. The primary key must be a prefix of the sorting
+     * key; whether the columns exist and hold the source's key is checked against the table at Setup.
+     */
+    private DestinationKeys destinationKeys(JsonNode entry, SourceKind kind, String path) {
+        List<String> orderBy = columnNames(TableOptions.ORDER_BY, entry, kind, path);
+        List<String> primaryKey = columnNames(TableOptions.PRIMARY_KEY, entry, kind, path);
+        String partitionBy = null;
+        JsonNode partition = entry.get(TableOptions.PARTITION_BY.key());
+        if (partition != null) {
+            try {
+                partitionBy = TableOptions.PARTITION_BY.parse(scalar(partition, path + "." + TableOptions.PARTITION_BY.key()));
+                if (partitionBy == null || partitionBy.isBlank()) {
+                    throw new IllegalArgumentException("must be a ClickHouse expression, e.g. toYYYYMM(created_at)");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(path + "." + TableOptions.PARTITION_BY.key() + ": " + e.getMessage());
+            }
+        }
+        if (kind == SourceKind.MONGODB && (!orderBy.isEmpty() || !primaryKey.isEmpty() || partitionBy != null)) {
+            problems.add(path + ": order_by, primary_key and partition_by are for Postgres tables (a MongoDB"
+                    + " collection's ClickHouse table is sorted by _id)");
+        }
+        if (!primaryKey.isEmpty() && !orderBy.isEmpty()
+                && (primaryKey.size() > orderBy.size() || !orderBy.subList(0, primaryKey.size()).equals(primaryKey))) {
+            problems.add(path + "." + TableOptions.PRIMARY_KEY.key() + ": " + primaryKey + " must be a prefix of order_by "
+                    + orderBy);
+        }
+        return new DestinationKeys(orderBy, primaryKey, partitionBy);
+    }
+
+    /** A names option of an entry: Postgres names fold like identifiers in SQL, MongoDB fields stay as written. */
+    private List<String> columnNames(PipeOption<TableOptions.Names> option, JsonNode entry, SourceKind kind,
+            String entryPath) {
+        JsonNode node = entry.get(option.key());
+        String path = entryPath + "." + option.key();
         if (node == null) {
             return List.of();
         }
@@ -215,17 +258,12 @@ public final class PipeSpecParser {
         }
         List<String> names;
         try {
-            names = TableOptions.EXCLUDE_COLUMNS.parse(raw).names();
+            names = option.parse(raw).names();
         } catch (IllegalArgumentException e) {
             problems.add(path + ": " + e.getMessage());
             return List.of();
         }
         if (kind == SourceKind.MONGODB) {
-            for (String field : names) {
-                if (field.equals("_id") || field.contains(".") || field.startsWith("$")) {
-                    problems.add(path + ": " + field + " is not a top-level field other than _id");
-                }
-            }
             return names;
         }
         List<String> folded = new ArrayList<>();

@@ -22,10 +22,25 @@ public final class TableOptions {
             "Columns (MongoDB: top-level fields) left out of the destination table: the initial load does"
                     + " not select them and changes lose them as they are decoded. Not key columns.");
 
+    public static final PipeOption<Names> ORDER_BY = PipeOption.namesOption(
+            "order_by", new Names(List.of()),
+            "Sorting key of the ClickHouse table (columns, in order); default: the source's key. It must hold"
+                    + " the key columns; other columns need the table's REPLICA IDENTITY FULL, so that a change"
+                    + " of them removes the row's old version.");
+
+    public static final PipeOption<Names> PRIMARY_KEY = PipeOption.namesOption(
+            "primary_key", new Names(List.of()),
+            "Primary key (index) of the ClickHouse table where it differs from order_by: a prefix of it.");
+
+    public static final PipeOption<String> PARTITION_BY = PipeOption.stringOption(
+            "partition_by", null,
+            "Partition key of the ClickHouse table, a ClickHouse expression over order_by columns, e.g."
+                    + " toYYYYMM(created_at); default: none.");
+
     /** The option with this YAML key, if there is one. */
     public static java.util.Optional<PipeOption<?>> find(String key) {
         return ALL.stream().filter(o -> o.key().equals(key)).findFirst();
     }
 
-    public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS);
+    public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS, ORDER_BY, PRIMARY_KEY, PARTITION_BY);
 }

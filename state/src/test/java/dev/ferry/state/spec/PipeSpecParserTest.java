@@ -141,13 +141,13 @@ class PipeSpecParserTest {
                 """;
         PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
         assertThat(parsed.tables()).containsExactly(
-                new TableSpec("public", "users", "users", java.util.List.of("email", "Phone No")),
-                new TableSpec("public", "orders", "orders", java.util.List.of("note")));
+                new TableSpec("public", "users", "users", java.util.List.of("email", "Phone No"), DestinationKeys.DEFAULT),
+                new TableSpec("public", "orders", "orders", java.util.List.of("note"), DestinationKeys.DEFAULT));
         assertThat(parsed.toString()).contains("public.users -> users without [email, Phone No]");
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t', '']")
                 .replace("public.orders,", "public.orders, exclude: x,"), Map.of()))
-                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns)")
+                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by)")
                 .hasMessageContaining("tables[1].exclude_columns: must be a list of names (got )")
                 .hasMessageNotContaining("tables[0]");
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t']"),
@@ -163,5 +163,34 @@ class PipeSpecParserTest {
                 .hasMessageContaining("_id is not a top-level field other than _id")
                 .hasMessageContaining("address.zip is not a top-level field other than _id")
                 .hasMessageNotContaining("ssn");
+    }
+
+    @Test
+    void destinationKeysFoldLikeSqlNamesAndThePrimaryKeyIsAPrefix() {
+        String spec = """
+                name: p
+                source: {type: postgres, host: h, database: d, user: u}
+                destination: {url: 'http://h:8123', database: d}
+                tables:
+                  - {source: public.events, order_by: [Kind, '"Created At"', id], primary_key: [kind],
+                     partition_by: 'toYYYYMM("Created At")'}
+                """;
+        PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
+        assertThat(parsed.tables().get(0).keys()).isEqualTo(new DestinationKeys(
+                java.util.List.of("kind", "Created At", "id"), java.util.List.of("kind"), "toYYYYMM(\"Created At\")"));
+        assertThat(parsed.toString()).contains("public.events -> events order by [kind, Created At, id] primary key [kind]"
+                + " partition by toYYYYMM(\"Created At\")");
+
+        assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("primary_key: [kind]", "primary_key: [id]")
+                .replace("toYYYYMM(\"Created At\")", ""), Map.of()))
+                .hasMessageContaining("tables[0].primary_key: [id] must be a prefix of order_by [kind, Created At, id]")
+                .hasMessageContaining("tables[0].partition_by: must be a ClickHouse expression");
+        assertThatThrownBy(() -> PipeSpecParser.parse("""
+                name: p
+                source: {type: mongodb, uri: 'mongodb://h/?replicaSet=rs', database: app}
+                destination: {url: 'http://h:8123', database: d}
+                tables: [{source: users, order_by: [country, _id]}]
+                """, Map.of()))
+                .hasMessageContaining("tables[0]: order_by, primary_key and partition_by are for Postgres tables");
     }
 }
