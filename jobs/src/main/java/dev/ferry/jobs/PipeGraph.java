@@ -93,10 +93,13 @@ public final class PipeGraph {
         }
         Map<String, String> targets = new HashMap<>();
         tables.forEach(t -> targets.put(t.sourceId(), t.target()));
+        Map<String, String> views = new HashMap<>();
+        spec.tables().stream().filter(t -> t.destination().currentView() != null)
+                .forEach(t -> views.put(t.sourceId(), t.destination().currentView()));
         boolean snapshotOnly = spec.setting(PipeSettings.REPLICATION_MODE) == ReplicationMode.SNAPSHOT;
         PipeLifecycleOperator lifecycle = new PipeLifecycleOperator(spec.name(),
                 new ClickHouseConnections(spec.destination()), spec.destination().get(DestinationOptions.STATUS_DATABASE),
-                tables.stream().map(TableSchema::sourceId).toList(), targets, run,
+                tables.stream().map(TableSchema::sourceId).toList(), targets, views, run,
                 snapshotOnly ? PipeState.COMPLETED : PipeState.RUNNING);
         progress.global()
                 .transform(named("lifecycle"), Types.VOID, lifecycle)

@@ -7,6 +7,7 @@ import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseCurrentView;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
@@ -16,7 +17,7 @@ import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.lifecycle.PipeTransitions;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationKeys;
+import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeOption;
 import dev.ferry.state.spec.PipeSettings;
@@ -261,7 +262,7 @@ public final class PipeControl {
             for (TableSchema t : schemas) {
                 if (run.resyncTables().contains(t.sourceId())) {
                     ClickHouseResync.createCopy(client, layout, t,
-                            spec.table(t.sourceId()).map(TableSpec::keys).orElse(DestinationKeys.DEFAULT), run.generation());
+                            spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT), run.generation());
                 }
             }
             return null;
@@ -301,6 +302,8 @@ public final class PipeControl {
                 // ON CLUSTER, with their Distributed tables; SYNC where a Keeper path is made from the name
                 ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
                 for (TableSpec t : spec.tables()) {
+                    ClickHouseCurrentView.drop(layout, t.destination().currentView())
+                            .forEach(sql -> ClickHouseConnections.execute(client, sql));
                     for (String table : List.of(t.target(), ClickHouseResync.copyOf(t.target()))) {
                         ClickHouseTableDdl.dropTableReleasingPath(layout, table).forEach(sql -> ClickHouseConnections.execute(client, sql));
                     }

@@ -12,7 +12,7 @@ import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
 import dev.ferry.operators.postgres.SlotManager;
 import dev.ferry.operators.postgres.SlotManager.SlotInfo;
-import dev.ferry.state.spec.DestinationKeys;
+import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSpec;
@@ -128,8 +128,8 @@ public final class PostgresPipeSetup {
      * beyond the key logged with each change (REPLICA IDENTITY FULL), so that a change of one removes
      * the row's old version.
      */
-    private static void checkDestinationKeys(SourceTable table, boolean changes) {
-        DestinationKeys keys = table.spec().keys();
+    private static void checkDestinationTable(SourceTable table, boolean changes) {
+        DestinationTable keys = table.spec().destination();
         if (table.positionKeyed() && (!keys.orderBy().isEmpty() || !keys.primaryKey().isEmpty())) {
             throw new PipeSetupException(table.spec().sourceId() + " has no primary key, so its rows are keyed by their"
                     + " position, which order_by and primary_key cannot name: add a primary key to sort it by columns");
@@ -158,7 +158,7 @@ public final class PostgresPipeSetup {
                         throw new PipeSetupException(t.sourceId() + " has no column " + String.join(", ", unknown)
                                 + " (exclude_columns names columns as they are in the table)");
                     }
-                    checkDestinationKeys(table, !snapshotOnly);
+                    checkDestinationTable(table, !snapshotOnly);
                     tables.add(table);
                 } catch (PipeSetupException | IllegalArgumentException e) {
                     problems.add(e.getMessage());

@@ -161,7 +161,7 @@ class PostgresFaultTest {
         try (Client client = connections.open()) {
             TableSchema schema = tables.stream().filter(t -> t.spec().sourceId().equals(table)).findFirst()
                     .orElseThrow().schema();
-            ClickHouseResync.createCopy(client, connections.layout(client), schema, dev.ferry.state.spec.DestinationKeys.DEFAULT, run.generation());
+            ClickHouseResync.createCopy(client, connections.layout(client), schema, dev.ferry.state.spec.DestinationTable.DEFAULT, run.generation());
         }
     }
 

@@ -4,7 +4,7 @@ import com.clickhouse.client.api.Client;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationKeys;
+import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.TableSpec;
@@ -53,25 +53,33 @@ public final class ClickHouseDestinationSetup {
         }
         String database = layout.database();
         List<String> created = new ArrayList<>();
+        List<String> views = new ArrayList<>();
         try {
             ClickHouseConnections.execute(client, ClickHouseTableDdl.createDatabase(layout));
             for (TableSchema t : tables) {
                 boolean existed = !client.queryAll("EXISTS TABLE " + ClickHouseSql.qualified(database, t.target()))
                         .get(0).getString(1).equals("0");
-                DestinationKeys keys = spec.table(t.sourceId()).map(TableSpec::keys).orElse(DestinationKeys.DEFAULT);
-                for (String sql : ClickHouseTableDdl.createTable(layout, t, keys)) {
+                DestinationTable shape = spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT);
+                for (String sql : ClickHouseTableDdl.createTable(layout, t, shape)) {
                     ClickHouseConnections.execute(client, sql);
                 }
                 if (!existed) {
                     created.add(t.target());
                 }
-                String partitionProblem = partitionOutsideSortingKey(client, database, t, keys);
+                String partitionProblem = partitionOutsideSortingKey(client, database, t, shape);
                 if (partitionProblem != null) {
                     throw new IllegalArgumentException(partitionProblem);
+                }
+                if (shape.currentView() != null) {
+                    views.add(shape.currentView());
+                    ClickHouseCurrentView.refresh(client, layout, t.target(), shape.currentView());
                 }
                 LOG.info("destination table {}.{} ready for {} ({})", database, t.target(), t.sourceId(), layout);
             }
         } catch (RuntimeException e) {
+            for (String view : views) {
+                ClickHouseCurrentView.drop(layout, view).forEach(sql -> ClickHouseConnections.execute(client, sql));
+            }
             for (String target : created) {
                 ClickHouseTableDdl.dropTableReleasingPath(layout, target).forEach(sql -> ClickHouseConnections.execute(client, sql));
             }
@@ -91,7 +99,7 @@ public final class ClickHouseDestinationSetup {
      * such a column would leave the old version in its old partition.
      */
     private static String partitionOutsideSortingKey(Client client, String database, TableSchema t,
-            DestinationKeys keys) {
+            DestinationTable keys) {
         if (keys.partitionBy() == null) {
             return null;
         }

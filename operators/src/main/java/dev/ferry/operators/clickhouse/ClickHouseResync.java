@@ -3,7 +3,7 @@ package dev.ferry.operators.clickhouse;
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationKeys;
+import dev.ferry.state.spec.DestinationTable;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -59,7 +59,7 @@ public final class ClickHouseResync {
 
     /** Creates an empty copy (replacing a leftover one) for the resync of generation {@code generation}. */
     public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table,
-            DestinationKeys keys, int generation) {
+            DestinationTable keys, int generation) {
         createCopy(client, layout, table, keys, copyOf(table.target()), marker(generation));
     }
 
@@ -68,7 +68,7 @@ public final class ClickHouseResync {
      * (replacing a leftover one), commented {@code comment}.
      */
     public static void createCopy(Client client, ClickHouseDestinationLayout layout, TableSchema table,
-            DestinationKeys keys, String copy, String comment) {
+            DestinationTable keys, String copy, String comment) {
         execute(client, ClickHouseTableDdl.dropTable(layout, copy));
         // A path made unique by {table} alone would collide with the copy of an earlier resync, which
         // EXCHANGE moved under the original's name: the copy's path gets a suffix of its own.

@@ -7,7 +7,7 @@ import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteLiteral;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationKeys;
+import dev.ferry.state.spec.DestinationTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -15,7 +15,7 @@ import java.util.StringJoiner;
 /**
  * DDL of Ferry's destination tables: the source columns plus {@code _version}, {@code _is_deleted}
  * and {@code _synced_at}, as {@code ReplacingMergeTree(_version, _is_deleted)} ordered by the key
- * (or by the spec's {@link DestinationKeys}, which hold it), so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
+ * (or by the spec's {@link DestinationTable}, which hold it), so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
  * replicated, which DDL runs ON CLUSTER and which tables are Distributed is the
  * {@link ClickHouseDestinationLayout}'s; the statements are written here.
  */
@@ -48,17 +48,17 @@ public final class ClickHouseTableDdl {
 
     /** CREATE TABLE for {@code table}'s columns under another name, on a plain destination. */
     public static String createTable(String database, String name, TableSchema table) {
-        return createTable(ClickHouseDestinationLayout.ofDatabase(database, null), name, table, DestinationKeys.DEFAULT,
+        return createTable(ClickHouseDestinationLayout.ofDatabase(database, null), name, table, DestinationTable.DEFAULT,
                 null, null).get(0);
     }
 
     /** The statements that create a target's table in this layout: the table, then its Distributed table, if any. */
     public static List<String> createTable(ClickHouseDestinationLayout layout, TableSchema table) {
-        return createTable(layout, table, DestinationKeys.DEFAULT);
+        return createTable(layout, table, DestinationTable.DEFAULT);
     }
 
     /** As {@link #createTable(ClickHouseDestinationLayout, TableSchema)}, keyed as {@code keys} say. */
-    public static List<String> createTable(ClickHouseDestinationLayout layout, TableSchema table, DestinationKeys keys) {
+    public static List<String> createTable(ClickHouseDestinationLayout layout, TableSchema table, DestinationTable keys) {
         return createTable(layout, table.target(), table, keys, null, null);
     }
 
@@ -67,7 +67,7 @@ public final class ClickHouseTableDdl {
      * columns of the table and hold its key (so a row's versions share a sorting key and replace each
      * other); else the key.
      */
-    public static List<String> sortingColumns(TableSchema table, DestinationKeys keys) {
+    public static List<String> sortingColumns(TableSchema table, DestinationTable keys) {
         for (String c : keys.orderBy()) {
             int at = table.indexOf(c);
             if (at < 0 || table.columns().get(at).dropped()) {
@@ -97,7 +97,7 @@ public final class ClickHouseTableDdl {
      *     {@link ClickHouseDestinationLayout#engine}; null otherwise
      */
     static List<String> createTable(ClickHouseDestinationLayout layout, String name, TableSchema table,
-            DestinationKeys keys, String comment, String pathSuffix) {
+            DestinationTable keys, String comment, String pathSuffix) {
         for (ColumnSchema c : table.columns()) {
             if (META_COLUMNS.contains(c.name())) {
                 throw new IllegalArgumentException(table.sourceId() + " has a column named " + c.name()

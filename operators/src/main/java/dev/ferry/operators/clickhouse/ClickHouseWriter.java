@@ -16,7 +16,7 @@ import dev.ferry.state.record.SnapshotUnitDone;
 import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationKeys;
+import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
@@ -94,8 +94,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     /** Deletes of keyless tables' rows, which wait until the row they remove is in ClickHouse. */
     private transient ClickHouseKeylessDeletes keylessDeletes;
     private transient ListState<byte[]> keylessState;
-    /** Each table's sorting and partition keys, for the copies made of it. */
-    private final Map<String, DestinationKeys> keys = new java.util.HashMap<>();
+    /** How each table's ClickHouse table is made beyond its columns: for the copies made of it, its view. */
+    private final Map<String, DestinationTable> destinations = new java.util.HashMap<>();
     private transient long keylessAttemptMillis;
 
     /**
@@ -106,7 +106,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         this.connections = new ClickHouseConnections(spec.destination());
         this.statusDatabase = spec.destination().get(DestinationOptions.STATUS_DATABASE);
         this.tables = new ArrayList<>(tables);
-        spec.tables().forEach(t -> keys.put(t.sourceId(), t.keys()));
+        spec.tables().forEach(t -> destinations.put(t.sourceId(), t.destination()));
         this.copies = new java.util.HashMap<>(copies);
         this.batchRows = spec.setting(PipeSettings.PULL_BATCH_SIZE);
         this.syncIntervalMillis = spec.setting(PipeSettings.SYNC_INTERVAL_SECONDS) * 1000L;
@@ -282,8 +282,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         keylessDeletes.forget(table);
         String copy = ClickHouseResync.reloadOf(schema.target());
         String comment = ClickHouseResync.reloadMarker(reloading.version());
-        ClickHouseResync.createCopy(client, layout, schema, keys.getOrDefault(table, DestinationKeys.DEFAULT), copy,
-                comment);
+        ClickHouseResync.createCopy(client, layout, schema, destination(table), copy, comment);
         reloads.put(table, comment);
         replaced.add(table);
         unfit.remove(table);
@@ -304,6 +303,10 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         buffers.put(table, new TableBuffer(reconcile(buffer.schema(), tableCopies), tableCopies,
                 metrics.get(table)::adjusted, dropDropped));
         recordEvent(table + ": copied again (" + reloaded.rows() + " rows), in place of the old table");
+    }
+
+    private DestinationTable destination(String table) {
+        return destinations.getOrDefault(table, DestinationTable.DEFAULT);
     }
 
     /** A row in pipe_states that leaves the state as it is and says what happened. */
@@ -361,6 +364,9 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             for (String alter : r.statements()) {
                 ClickHouseConnections.execute(client, alter);
                 LOG.info("{}", alter);
+            }
+            if (target.equals(schema.target())) {
+                ClickHouseCurrentView.refresh(client, layout, target, destination(schema.sourceId()).currentView());
             }
             nullableThere.addAll(r.nullableThere());
         }

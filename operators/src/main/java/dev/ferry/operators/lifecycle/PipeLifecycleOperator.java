@@ -2,6 +2,8 @@ package dev.ferry.operators.lifecycle;
 
 import com.clickhouse.client.api.Client;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHouseCurrentView;
+import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.state.lifecycle.PipeProgress;
@@ -49,6 +51,7 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     private final List<String> tables;
     private final PipeRun run;
     private final Map<String, String> targets;
+    private final Map<String, String> views;
     private final PipeState afterLoad;
 
     private transient ListState<byte[]> stored;
@@ -65,15 +68,18 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     /**
      * @param tables every source table of the pipe
      * @param targets destination table of each source table (resync copies are swapped in by name)
+     * @param views the current view of each source table that has one, made again after a swap
      * @param afterLoad where the pipe goes when the run's load is durable (Running, or Completed)
      */
     public PipeLifecycleOperator(String pipe, ClickHouseConnections destination, String statusDatabase,
-            List<String> tables, Map<String, String> targets, PipeRun run, PipeState afterLoad) {
+            List<String> tables, Map<String, String> targets, Map<String, String> views, PipeRun run,
+            PipeState afterLoad) {
         this.pipe = pipe;
         this.destination = destination;
         this.statusDatabase = statusDatabase;
         this.tables = new ArrayList<>(tables);
         this.targets = new HashMap<>(targets);
+        this.views = new HashMap<>(views);
         this.run = run;
         this.afterLoad = afterLoad;
     }
@@ -211,7 +217,9 @@ public final class PipeLifecycleOperator extends AbstractStreamOperator<Void>
     private void finishLoad() {
         PipeState state = progress.state();
         for (String table : run.resyncTables()) {
-            ClickHouseResync.swapIn(client, destination.layout(client), targets.get(table), run.generation());
+            ClickHouseDestinationLayout layout = destination.layout(client);
+            ClickHouseResync.swapIn(client, layout, targets.get(table), run.generation());
+            ClickHouseCurrentView.refresh(client, layout, targets.get(table), views.get(table));
             LOG.info("pipe {}: resync copy of {} swapped in", pipe, table);
         }
         swapReady = false;

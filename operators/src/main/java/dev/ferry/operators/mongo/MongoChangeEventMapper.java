@@ -3,6 +3,8 @@ package dev.ferry.operators.mongo;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
+import dev.ferry.state.spec.DestinationTable;
+import dev.ferry.state.spec.TableSpec;
 import java.util.List;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.RawBsonDocument;
@@ -30,11 +32,14 @@ final class MongoChangeEventMapper {
     private final String database;
     private final String collection;
     private final List<String> excluded;
+    /** Deletes are dropped: the collection's ClickHouse table keeps what was deleted ({@code deletes: ignore}). */
+    private final boolean keepDeleted;
 
-    MongoChangeEventMapper(String database, String collection, List<String> excluded) {
+    MongoChangeEventMapper(String database, TableSpec collection) {
         this.database = database;
-        this.collection = collection;
-        this.excluded = excluded;
+        this.collection = collection.sourceId();
+        this.excluded = collection.excludedColumns();
+        this.keepDeleted = collection.destination().deletes() == DestinationTable.Deletes.IGNORE;
     }
 
     /** The row the event writes at {@code version}, or null if it writes none. */
@@ -45,7 +50,7 @@ final class MongoChangeEventMapper {
             case INSERT -> row(Kind.INSERT, event, version, sourceMillis);
             case REPLACE -> row(Kind.UPDATE, event, version, sourceMillis);
             case UPDATE -> event.getFullDocument() == null ? null : row(Kind.UPDATE, event, version, sourceMillis);
-            case DELETE -> ChangeRecord.change(collection, Kind.DELETE, version, sourceMillis,
+            case DELETE -> keepDeleted ? null : ChangeRecord.change(collection, Kind.DELETE, version, sourceMillis,
                     MongoDocumentMapper.key(event.getDocumentKey().get(MongoDocumentMapper.ID)));
             case DROP -> throw ended("was dropped");
             case RENAME -> throw ended("was renamed to " + event.getDestinationNamespace());

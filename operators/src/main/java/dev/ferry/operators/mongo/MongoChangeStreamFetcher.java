@@ -7,6 +7,7 @@ import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import com.mongodb.client.model.changestream.FullDocument;
 import dev.ferry.operators.load.FetchPause;
 import java.io.IOException;
+import dev.ferry.state.spec.TableSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,8 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
 
     private final MongoClient client;
     private final String database;
-    private final Map<String, List<String>> excluded;
+    /** The pipe's collections by name, with their options. */
+    private final Map<String, TableSpec> collections;
     private final FetchPause idle = new FetchPause();
 
     private MongoChangeStreamSplit split;
@@ -54,10 +56,10 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
     private long lastClusterTime;
     private int ordinal;
 
-    MongoChangeStreamFetcher(MongoClient client, String database, Map<String, List<String>> excluded) {
+    MongoChangeStreamFetcher(MongoClient client, String database, Map<String, TableSpec> collections) {
         this.client = client;
         this.database = database;
-        this.excluded = excluded;
+        this.collections = collections;
     }
 
     @Override
@@ -136,8 +138,8 @@ final class MongoChangeStreamFetcher implements SplitReader<MongoChangeEvent, Mo
             throw new UnsupportedOperationException("a change stream fetcher follows exactly one collection: " + change);
         }
         split = splits.get(0);
-        mapper = new MongoChangeEventMapper(database, split.collection(),
-                excluded.getOrDefault(split.collection(), List.of()));
+        mapper = new MongoChangeEventMapper(database, collections.getOrDefault(split.collection(),
+                new TableSpec(null, split.collection(), split.collection())));
         lastToken = split.resumeToken();
         lastClusterTime = split.lastClusterTime();
         ordinal = split.ordinal();

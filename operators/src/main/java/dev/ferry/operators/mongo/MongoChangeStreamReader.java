@@ -2,6 +2,7 @@ package dev.ferry.operators.mongo;
 
 import com.mongodb.client.MongoClient;
 import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.state.spec.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,8 @@ final class MongoChangeStreamReader
     private final Set<String> collections;
 
     MongoChangeStreamReader(MongoClient client, String database, Set<String> collections,
-            Map<String, List<String>> excluded, SourceReaderContext context) {
-        super(new MongoChangeStreamFetchers(() -> new MongoChangeStreamFetcher(client, database, excluded)),
+            Map<String, TableSpec> specs, SourceReaderContext context) {
+        super(new MongoChangeStreamFetchers(() -> new MongoChangeStreamFetcher(client, database, specs)),
                 (event, output, position) -> {
                     if (event.record() != null) {
                         output.collect(event.record());

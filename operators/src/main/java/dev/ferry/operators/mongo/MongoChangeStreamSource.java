@@ -3,6 +3,7 @@ package dev.ferry.operators.mongo;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.RecordTypeInfo;
 import dev.ferry.state.spec.PipeSpec;
+import dev.ferry.state.spec.TableSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,13 +34,13 @@ public final class MongoChangeStreamSource
     private final MongoConnections connections;
     private final List<String> collections;
     private final long startAt;
-    private final Map<String, List<String>> excluded;
+    private final Map<String, TableSpec> specs = new java.util.HashMap<>();
 
     public MongoChangeStreamSource(PipeSpec spec, List<String> collections, BsonTimestamp startAt) {
         this.connections = new MongoConnections(spec.name(), spec.source());
         this.collections = new ArrayList<>(collections);
         this.startAt = startAt.getValue();
-        this.excluded = MongoDocumentMapper.excludedFields(spec);
+        spec.tables().forEach(t -> specs.put(t.sourceId(), t));
     }
 
     @Override
@@ -72,7 +73,7 @@ public final class MongoChangeStreamSource
     @Override
     public SourceReader<ChangeRecord, MongoChangeStreamSplit> createReader(SourceReaderContext context) {
         return new MongoChangeStreamReader(connections.open("changes"), connections.database(), new HashSet<>(collections),
-                excluded, context);
+                specs, context);
     }
 
     @Override

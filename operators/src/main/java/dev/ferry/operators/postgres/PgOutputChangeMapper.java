@@ -15,6 +15,7 @@ import dev.ferry.state.record.Truncated;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.TableSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -480,7 +481,7 @@ final class PgOutputChangeMapper {
 
     void delete(Delete m, long version, long sourceMillis, Consumer<ChangeRecord> out) {
         Binding b = binding(m.relation());
-        if (b != null) {
+        if (b != null && !keepsDeleted(b)) {
             if (keyless(b) && m.oldKind() != 'O') {
                 throw refusal(b, "a DELETE");
             }
@@ -497,10 +498,15 @@ final class PgOutputChangeMapper {
     void truncate(Truncate m, long version, long commitLsn, Consumer<ChangeRecord> out) {
         for (int oid : m.relations()) {
             Binding b = binding(oid);
-            if (b != null) {
+            if (b != null && !keepsDeleted(b)) {
                 out.accept(ChangeRecord.marker(b.table(), new Truncated(version, commitLsn)));
             }
         }
+    }
+
+    /** Deletes and TRUNCATEs of the table are dropped: its ClickHouse table keeps what they removed. */
+    private boolean keepsDeleted(Binding b) {
+        return specs.get(b.table()).destination().deletes() == DestinationTable.Deletes.IGNORE;
     }
 
     private boolean keyless(Binding b) {
@@ -516,7 +522,7 @@ final class PgOutputChangeMapper {
 
     /** The table's ClickHouse sorting columns beyond its key (order_by), whose old values each change must carry. */
     private List<String> sortedBeyondKey(Binding b) {
-        return specs.get(b.table()).keys().sortedBeyond(schemas.get(b.table()).key());
+        return specs.get(b.table()).destination().sortedBeyond(schemas.get(b.table()).key());
     }
 
     /** Without the old row, the version ClickHouse holds under the old sorting key cannot be removed. */

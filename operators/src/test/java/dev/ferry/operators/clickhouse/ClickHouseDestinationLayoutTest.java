@@ -115,14 +115,14 @@ class ClickHouseDestinationLayoutTest {
 
     @Test
     void resyncCopyOfAPathWithoutUuidGetsAPathOfItsOwn() {
-        assertThat(ClickHouseTableDdl.createTable(REPLICATED_NO_CLUSTER, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT,
+        assertThat(ClickHouseTableDdl.createTable(REPLICATED_NO_CLUSTER, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT,
                 "ferry resync copy, generation 2", "0a1b2c3d").get(0)).endsWith("""
                 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}_0a1b2c3d', \
                 '{replica}', `_version`, `_is_deleted`)
                 ORDER BY (`shop`, `id`)
                 COMMENT 'ferry resync copy, generation 2'""");
         // {uuid} is unique per table already
-        assertThat(ClickHouseTableDdl.createTable(CLUSTER_REPLICATED, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT, "c", "0a1b2c3d").get(0))
+        assertThat(ClickHouseTableDdl.createTable(CLUSTER_REPLICATED, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT, "c", "0a1b2c3d").get(0))
                 .contains("ReplicatedReplacingMergeTree('/clickhouse/tables/{uuid}/{shard}', '{replica}',");
     }
 

@@ -45,7 +45,7 @@ class ClickHouseLayoutEngineTest {
             List<String> all = new ArrayList<>();
             all.add(ClickHouseTableDdl.createDatabase(layout));
             all.addAll(ClickHouseTableDdl.createTable(layout, ORDERS));
-            all.addAll(ClickHouseTableDdl.createTable(layout, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT, "ferry resync copy, generation 2",
+            all.addAll(ClickHouseTableDdl.createTable(layout, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT, "ferry resync copy, generation 2",
                     "0a1b2c3d"));
             all.addAll(ClickHouseTableDdl.addColumns(layout, ORDERS, ORDERS_WITH_TOTAL));
             all.add(ClickHouseTableDdl.exchangeTables(layout, "orders", "orders_resync"));
@@ -83,7 +83,7 @@ class ClickHouseLayoutEngineTest {
                 .contains("non_replicated_deduplication_window = 1000");
         ch.execute("INSERT INTO " + ClickHouseSql.qualified(ch.name(), "orders") + " (id, shop, _version, _is_deleted)"
                 + " VALUES (1, 1, 1, 0)");
-        ClickHouseResync.createCopy(ch.client(), plain, ORDERS_WITH_TOTAL, dev.ferry.state.spec.DestinationKeys.DEFAULT, 2);
+        ClickHouseResync.createCopy(ch.client(), plain, ORDERS_WITH_TOTAL, dev.ferry.state.spec.DestinationTable.DEFAULT, 2);
         ch.execute("INSERT INTO " + ClickHouseSql.qualified(ch.name(), "orders_resync")
                 + " (id, shop, total, _version, _is_deleted) VALUES (2, 1, 9.5, 1, 0)");
         ClickHouseResync.swapIn(ch.client(), plain, "orders", 2);

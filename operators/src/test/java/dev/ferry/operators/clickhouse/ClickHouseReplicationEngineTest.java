@@ -141,17 +141,17 @@ class ClickHouseReplicationEngineTest {
         ClickHouseConnections.execute(r1, ClickHouseTableDdl.createDatabase(layout));
         run(r1, ClickHouseTableDdl.createTable(layout, ORDERS));
         for (int generation = 2; generation <= 3; generation++) {
-            ClickHouseResync.createCopy(r1, layout, ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT, generation);
+            ClickHouseResync.createCopy(r1, layout, ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT, generation);
             ClickHouseResync.swapIn(r1, layout, "orders", generation);
         }
         String path = one(r1, "SELECT zookeeper_path FROM system.replicas WHERE database = '" + db + "'");
         assertThat(path).matches("/clickhouse/tables/01/" + db + "/orders_resync_[0-9a-f]{8}");
         assertThat(query(r1, "SELECT name FROM system.tables WHERE database = '" + db + "'")).hasSize(1);
         // Without the suffix, the second resync's copy finds its path taken by the first one (now `orders`):
-        run(r1, ClickHouseTableDdl.createTable(layout, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT, null, null));
+        run(r1, ClickHouseTableDdl.createTable(layout, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT, null, null));
         ClickHouseConnections.execute(r1, ClickHouseTableDdl.exchangeTables(layout, "orders", "orders_resync"));
         run(r1, ClickHouseTableDdl.dropTable(layout, "orders_resync"));
-        assertThatThrownBy(() -> run(r1, ClickHouseTableDdl.createTable(layout, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT, null, null)))
+        assertThatThrownBy(() -> run(r1, ClickHouseTableDdl.createTable(layout, "orders_resync", ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT, null, null)))
                 .hasMessageStartingWith("Code: 253. DB::Exception: Replica /clickhouse/tables/01/" + db
                         + "/orders_resync/replicas/r1 already exists. (REPLICA_ALREADY_EXISTS)")
                 .hasMessageEndingWith(" -- another table holds this ZooKeeper path: a zookeeper_path without {uuid} is"
@@ -247,7 +247,7 @@ class ClickHouseReplicationEngineTest {
         ClickHouseConnections.execute(r1, "INSERT INTO " + ClickHouseSql.qualified(db, "orders_distributed")
                 + " (id, shop, _version, _is_deleted) SETTINGS distributed_foreground_insert = 1 VALUES (1, 1, 1, 0)");
         // A resync whose new table has a column fewer: after the swap the Distributed table has the new columns.
-        ClickHouseResync.createCopy(r1, layout, ORDERS, dev.ferry.state.spec.DestinationKeys.DEFAULT, 2);
+        ClickHouseResync.createCopy(r1, layout, ORDERS, dev.ferry.state.spec.DestinationTable.DEFAULT, 2);
         ClickHouseConnections.execute(r1, "INSERT INTO " + ClickHouseSql.qualified(db, "orders_resync_distributed")
                 + " (id, shop, _version, _is_deleted) SETTINGS distributed_foreground_insert = 1 VALUES (7, 1, 1, 0)");
         ClickHouseResync.swapIn(r1, layout, "orders", 2);

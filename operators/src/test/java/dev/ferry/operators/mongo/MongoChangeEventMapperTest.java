@@ -7,6 +7,8 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeRecord.Kind;
+import dev.ferry.state.spec.DestinationTable;
+import dev.ferry.state.spec.TableSpec;
 import java.util.List;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.bson.BsonDocument;
@@ -27,7 +29,7 @@ class MongoChangeEventMapperTest {
             + " ns: {db: 'test', coll: 'names'}";
     private static final long VERSION = MongoVersions.change(new org.bson.BsonTimestamp(1654878543, 1), 0);
 
-    private final MongoChangeEventMapper mapper = new MongoChangeEventMapper("test", "names", List.of());
+    private final MongoChangeEventMapper mapper = new MongoChangeEventMapper("test", new TableSpec(null, "names", "names"));
 
     @Test
     void insertWritesTheNewDocument() {
@@ -60,7 +62,7 @@ class MongoChangeEventMapperTest {
 
     @Test
     void excludedFieldsLeaveInsertsUpdatesAndReplacements() {
-        MongoChangeEventMapper excluding = new MongoChangeEventMapper("test", "names", List.of("ssn", "address"));
+        MongoChangeEventMapper excluding = new MongoChangeEventMapper("test", new TableSpec(null, "names", "names", List.of("ssn", "address"), DestinationTable.DEFAULT));
         for (String type : List.of("insert", "update", "replace")) {
             ChangeRecord r = excluding.map(event("""
                     {%s, operationType: '%s', documentKey: {_id: 5},
@@ -102,6 +104,18 @@ class MongoChangeEventMapperTest {
         assertThat(r.kind()).isEqualTo(Kind.DELETE);
         assertThat(r.isDelete()).isTrue();
         assertThat(r.values()).containsExactly("17", null);
+    }
+
+    /** With {@code deletes: ignore} a delete writes nothing; other events map as ever. */
+    @Test
+    void ignoredDeletesWriteNothing() {
+        MongoChangeEventMapper keeping = new MongoChangeEventMapper("test", new TableSpec(null, "names", "names",
+                List.of(), new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.IGNORE)));
+        assertThat(keeping.map(event("""
+                {%s, operationType: 'delete', documentKey: {_id: 17}}""".formatted(HEAD)), VERSION)).isNull();
+        assertThat(keeping.map(event("""
+                {%s, operationType: 'insert', documentKey: {_id: 17}, fullDocument: {_id: 17}}""".formatted(HEAD)), VERSION)
+                .kind()).isEqualTo(Kind.INSERT);
     }
 
     /** Events of one transaction carry lsid and txnNumber and share a cluster time; each maps on its own. */

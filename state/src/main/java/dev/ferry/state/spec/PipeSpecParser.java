@@ -155,7 +155,7 @@ public final class PipeSpecParser {
             String sourceText;
             String target = null;
             List<String> excluded = List.of();
-            DestinationKeys keys = DestinationKeys.DEFAULT;
+            DestinationTable destination = DestinationTable.DEFAULT;
             if (entry.isObject()) {
                 for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
                     String key = it.next();
@@ -175,7 +175,7 @@ public final class PipeSpecParser {
                         }
                     }
                 }
-                keys = destinationKeys(entry, kind, path);
+                destination = destinationTable(entry, kind, path);
             } else {
                 sourceText = text(entry, path);
             }
@@ -188,7 +188,7 @@ public final class PipeSpecParser {
                 table = kind == SourceKind.MONGODB
                         ? new TableSpec(null, sourceText, target != null ? target : sourceText.replace('.', '_'))
                         : postgresTable(sourceText, target);
-                table = new TableSpec(table.schema(), table.name(), table.target(), excluded, keys);
+                table = new TableSpec(table.schema(), table.name(), table.target(), excluded, destination);
             } catch (IllegalArgumentException e) {
                 problems.add(path + ": " + e.getMessage());
                 continue;
@@ -202,16 +202,20 @@ public final class PipeSpecParser {
             if (!seenTargets.add(table.target())) {
                 problems.add(path + ": target table " + table.target() + " is used twice");
             }
+            String view = table.destination().currentView();
+            if (view != null && !seenTargets.add(view)) {
+                problems.add(path + "." + TableOptions.CURRENT_VIEW.key() + ": " + view + " is already a table of the pipe");
+            }
             tables.add(table);
         }
         return tables;
     }
 
     /**
-     * An entry's sorting, primary and partition keys. The primary key must be a prefix of the sorting
-     * key; whether the columns exist and hold the source's key is checked against the table at Setup.
+     * An entry's ClickHouse table options. The primary key must be a prefix of the sorting key;
+     * whether the columns exist and hold the source's key is checked against the table at Setup.
      */
-    private DestinationKeys destinationKeys(JsonNode entry, SourceKind kind, String path) {
+    private DestinationTable destinationTable(JsonNode entry, SourceKind kind, String path) {
         List<String> orderBy = columnNames(TableOptions.ORDER_BY, entry, kind, path);
         List<String> primaryKey = columnNames(TableOptions.PRIMARY_KEY, entry, kind, path);
         String partitionBy = null;
@@ -235,7 +239,23 @@ public final class PipeSpecParser {
             problems.add(path + "." + TableOptions.PRIMARY_KEY.key() + ": " + primaryKey + " must be a prefix of order_by "
                     + orderBy);
         }
-        return new DestinationKeys(orderBy, primaryKey, partitionBy);
+        String view = option(TableOptions.CURRENT_VIEW, entry, path);
+        DestinationTable.Deletes deletes = option(TableOptions.DELETES, entry, path);
+        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes);
+    }
+
+    /** A scalar option of an entry, or its default when absent or invalid (then a problem says why). */
+    private <T extends java.io.Serializable> T option(PipeOption<T> option, JsonNode entry, String path) {
+        JsonNode node = entry.get(option.key());
+        if (node == null) {
+            return option.defaultValue();
+        }
+        try {
+            return option.parse(scalar(node, path + "." + option.key()));
+        } catch (IllegalArgumentException e) {
+            problems.add(path + "." + option.key() + ": " + e.getMessage());
+            return option.defaultValue();
+        }
     }
 
     /** A names option of an entry: Postgres names fold like identifiers in SQL, MongoDB fields stay as written. */

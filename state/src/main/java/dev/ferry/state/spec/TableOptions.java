@@ -37,10 +37,20 @@ public final class TableOptions {
             "Partition key of the ClickHouse table, a ClickHouse expression over order_by columns, e.g."
                     + " toYYYYMM(created_at); default: none.");
 
+    public static final PipeOption<String> CURRENT_VIEW = PipeOption.patternOption(
+            "current_view", null, "[A-Za-z_][A-Za-z0-9_]{0,199}", "a ClickHouse table name ([A-Za-z_][A-Za-z0-9_]*)",
+            "A view of the same database with the table's current rows (FINAL, deleted ones left out), e.g."
+                    + " orders_current; made again whenever the table's columns change. Default: none.");
+
+    public static final PipeOption<DestinationTable.Deletes> DELETES = PipeOption.enumOption(
+            "deletes", DestinationTable.Deletes.SOFT, DestinationTable.Deletes.class,
+            "What a delete (or TRUNCATE) at the source does: soft marks the row deleted (_is_deleted = 1);"
+                    + " ignore keeps the row as last seen, for audit.");
+
     /** The option with this YAML key, if there is one. */
     public static java.util.Optional<PipeOption<?>> find(String key) {
         return ALL.stream().filter(o -> o.key().equals(key)).findFirst();
     }
 
-    public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS, ORDER_BY, PRIMARY_KEY, PARTITION_BY);
+    public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS, ORDER_BY, PRIMARY_KEY, PARTITION_BY, CURRENT_VIEW, DELETES);
 }

@@ -7,22 +7,22 @@ import java.util.Objects;
 /**
  * One table (Postgres) or collection (MongoDB) of a pipe and the ClickHouse table it lands in.
  * {@code schema} is null for MongoDB collections. {@code excludedColumns} are source names (folded
- * for Postgres) that never reach the destination ({@link TableOptions#EXCLUDE_COLUMNS}); {@code keys}
- * how the destination table is sorted and partitioned.
+ * for Postgres) that never reach the destination ({@link TableOptions#EXCLUDE_COLUMNS}); {@code destination}
+ * how the destination table is made beyond its columns.
  */
 public record TableSpec(String schema, String name, String target, List<String> excludedColumns,
-        DestinationKeys keys) implements Serializable {
+        DestinationTable destination) implements Serializable {
 
     public TableSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(target, "target");
         // null when read from a checkpoint written before the option existed
         excludedColumns = excludedColumns == null ? List.of() : List.copyOf(excludedColumns);
-        keys = keys == null ? DestinationKeys.DEFAULT : keys;
+        destination = destination == null ? DestinationTable.DEFAULT : destination;
     }
 
     public TableSpec(String schema, String name, String target) {
-        this(schema, name, target, List.of(), DestinationKeys.DEFAULT);
+        this(schema, name, target, List.of(), DestinationTable.DEFAULT);
     }
 
     /** The source-side identity, e.g. {@code public.orders}, or the collection name. */
@@ -42,6 +42,6 @@ public record TableSpec(String schema, String name, String target, List<String> 
 
     @Override
     public String toString() {
-        return sourceId() + " -> " + target + (excludedColumns.isEmpty() ? "" : " without " + excludedColumns) + keys;
+        return sourceId() + " -> " + target + (excludedColumns.isEmpty() ? "" : " without " + excludedColumns) + destination;
     }
 }

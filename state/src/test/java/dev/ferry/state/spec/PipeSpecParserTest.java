@@ -141,13 +141,13 @@ class PipeSpecParserTest {
                 """;
         PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
         assertThat(parsed.tables()).containsExactly(
-                new TableSpec("public", "users", "users", java.util.List.of("email", "Phone No"), DestinationKeys.DEFAULT),
-                new TableSpec("public", "orders", "orders", java.util.List.of("note"), DestinationKeys.DEFAULT));
+                new TableSpec("public", "users", "users", java.util.List.of("email", "Phone No"), DestinationTable.DEFAULT),
+                new TableSpec("public", "orders", "orders", java.util.List.of("note"), DestinationTable.DEFAULT));
         assertThat(parsed.toString()).contains("public.users -> users without [email, Phone No]");
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t', '']")
                 .replace("public.orders,", "public.orders, exclude: x,"), Map.of()))
-                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by)")
+                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by, current_view, deletes)")
                 .hasMessageContaining("tables[1].exclude_columns: must be a list of names (got )")
                 .hasMessageNotContaining("tables[0]");
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t']"),
@@ -173,18 +173,23 @@ class PipeSpecParserTest {
                 destination: {url: 'http://h:8123', database: d}
                 tables:
                   - {source: public.events, order_by: [Kind, '"Created At"', id], primary_key: [kind],
-                     partition_by: 'toYYYYMM("Created At")'}
+                     partition_by: 'toYYYYMM("Created At")', current_view: events_now, deletes: ignore}
+                  - public.users
                 """;
         PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
-        assertThat(parsed.tables().get(0).keys()).isEqualTo(new DestinationKeys(
-                java.util.List.of("kind", "Created At", "id"), java.util.List.of("kind"), "toYYYYMM(\"Created At\")"));
+        assertThat(parsed.tables().get(0).destination()).isEqualTo(new DestinationTable(
+                java.util.List.of("kind", "Created At", "id"), java.util.List.of("kind"), "toYYYYMM(\"Created At\")", "events_now",
+                DestinationTable.Deletes.IGNORE));
         assertThat(parsed.toString()).contains("public.events -> events order by [kind, Created At, id] primary key [kind]"
-                + " partition by toYYYYMM(\"Created At\")");
+                + " partition by toYYYYMM(\"Created At\") viewed as events_now deletes ignore");
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("primary_key: [kind]", "primary_key: [id]")
-                .replace("toYYYYMM(\"Created At\")", ""), Map.of()))
+                .replace("toYYYYMM(\"Created At\")", "").replace("events_now", "users").replace("ignore", "hard"),
+                Map.of()))
                 .hasMessageContaining("tables[0].primary_key: [id] must be a prefix of order_by [kind, Created At, id]")
-                .hasMessageContaining("tables[0].partition_by: must be a ClickHouse expression");
+                .hasMessageContaining("tables[0].partition_by: must be a ClickHouse expression")
+                .hasMessageContaining("tables[0].deletes: must be one of [soft, ignore] (got 'hard')")
+                .hasMessageContaining("tables[1]: target table users is used twice");
         assertThatThrownBy(() -> PipeSpecParser.parse("""
                 name: p
                 source: {type: mongodb, uri: 'mongodb://h/?replicaSet=rs', database: app}

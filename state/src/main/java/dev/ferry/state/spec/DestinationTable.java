@@ -1,0 +1,62 @@
+package dev.ferry.state.spec;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * How a table's ClickHouse table is made beyond its columns, as its spec entry sets it: sorted by
+ * {@link TableOptions#ORDER_BY} with {@link TableOptions#PRIMARY_KEY}, partitioned by
+ * {@link TableOptions#PARTITION_BY} (column names as the source has them, Postgres names folded; the
+ * partition a ClickHouse expression), read through the view {@link TableOptions#CURRENT_VIEW}, with
+ * deletes at the source applied as {@link TableOptions#DELETES} says. Empty lists and nulls mean the
+ * defaults: sorted by the source's key, no partitions, no view.
+ */
+public record DestinationTable(List<String> orderBy, List<String> primaryKey, String partitionBy, String currentView,
+        Deletes deletes) implements Serializable {
+    public static final DestinationTable DEFAULT = new DestinationTable(List.of(), List.of(), null, null, Deletes.SOFT);
+
+    /** What a delete at the source does to the ClickHouse table. */
+    public enum Deletes {
+        /** A row version marked {@code _is_deleted = 1}: gone from {@code FINAL WHERE _is_deleted = 0}. */
+        SOFT,
+        /** Nothing: rows deleted (or truncated) at the source stay, as last seen, for audit. */
+        IGNORE
+    }
+
+    public DestinationTable {
+        orderBy = List.copyOf(orderBy);
+        primaryKey = List.copyOf(primaryKey);
+        deletes = deletes == null ? Deletes.SOFT : deletes;
+    }
+
+    /** The sorting columns: {@code orderBy}, or the source's {@code key} when it is not set. */
+    public List<String> sortingColumns(List<String> key) {
+        return orderBy.isEmpty() ? key : orderBy;
+    }
+
+    /** The sorting columns beyond the source's key, whose old values a change must carry. */
+    public List<String> sortedBeyond(List<String> key) {
+        return orderBy.stream().filter(c -> !key.contains(c)).toList();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder();
+        if (!orderBy.isEmpty()) {
+            out.append(" order by ").append(orderBy);
+        }
+        if (!primaryKey.isEmpty()) {
+            out.append(" primary key ").append(primaryKey);
+        }
+        if (partitionBy != null) {
+            out.append(" partition by ").append(partitionBy);
+        }
+        if (currentView != null) {
+            out.append(" viewed as ").append(currentView);
+        }
+        if (deletes != Deletes.SOFT) {
+            out.append(" deletes ").append(deletes.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return out.toString();
+    }
+}
