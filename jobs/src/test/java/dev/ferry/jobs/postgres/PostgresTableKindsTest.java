@@ -204,14 +204,7 @@ class PostgresTableKindsTest {
         JobID job = PipeTestKit.submit(cluster, spec, tables, null);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         // through the load (rows copied and not yet copied), a TaskManager kill and after both
-        CompletableFuture<Integer> changes = CompletableFuture.supplyAsync(() -> {
-            int n = 0;
-            while (!stop.get()) {
-                pg.execute(keylessChange(random));
-                n++;
-            }
-            return n;
-        });
+        CompletableFuture<Integer> changes = keylessWrites(random, stop);
         try {
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
             pg.execute("INSERT INTO logs VALUES ('warn', 'dup', 1), ('warn', 'dup', 1), ('warn', 'dup', 1)",
@@ -253,15 +246,7 @@ class PostgresTableKindsTest {
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         try {
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
-            CompletableFuture<Integer> changes = CompletableFuture.supplyAsync(() -> {
-                int n = 0;
-                while (!stop.get()) {
-                    pg.execute(keylessChange(random), "INSERT INTO logs SELECT 'info', 'more', g FROM generate_series(1, "
-                            + (1 + random.nextInt(30)) + ") g");
-                    n++;
-                }
-                return n;
-            });
+            CompletableFuture<Integer> changes = keylessWrites(random, stop);
             Thread.sleep(2_000);
             ch.execute("INSERT INTO `" + ch.name() + "`.audit (who, _ctid, _version, _is_deleted) VALUES ('stray', 's', 1, 0)");
             String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
@@ -302,6 +287,29 @@ class PostgresTableKindsTest {
     }
 
     /** One statement on the keyless audit table: an insert of duplicates, or an update or delete of some of them. */
+    /**
+     * Writes to both keyless tables from another thread until {@code stop}; returns how many. At a
+     * bounded rate: the test is about what lands, and a writer as fast as the machine allows could
+     * outrun the pipe on a busy machine (each batch of keyless deletes scans the ClickHouse table).
+     */
+    private CompletableFuture<Integer> keylessWrites(java.util.Random random, java.util.concurrent.atomic.AtomicBoolean stop) {
+        return CompletableFuture.supplyAsync(() -> {
+            int n = 0;
+            while (!stop.get()) {
+                pg.execute(keylessChange(random), "INSERT INTO logs SELECT 'info', 'more', g FROM generate_series(1, "
+                        + (1 + random.nextInt(30)) + ") g");
+                n++;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return n;
+        });
+    }
+
     private static String keylessChange(java.util.Random random) {
         String who = "'w" + random.nextInt(8) + "'";
         int n = random.nextInt(4);
