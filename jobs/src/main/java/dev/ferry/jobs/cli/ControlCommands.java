@@ -111,15 +111,34 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "edit", description = "Change sync settings of a paused pipe: --set sync_interval_seconds=5.")
+    @Command(name = "edit", description = "Change sync settings of a paused pipe (--set sync_interval_seconds=5), or"
+            + " options of one table of a running or paused pipe (--table public.orders --set 'order_by=[status, id]').")
     static final class Edit extends PipeCommand {
-        @Option(names = "--set", required = true, description = "setting=value (repeatable)")
+        @Option(names = "--set", required = true, description = "setting=value, or option=YAML value with --table;"
+                + " an empty value removes a table option (repeatable)")
         Map<String, String> settings = new LinkedHashMap<>();
+
+        @Option(names = "--table", description = "Set options of this table; a change of its ClickHouse table"
+                + " (exclude_columns, order_by, primary_key, partition_by, column_types) resyncs it.")
+        String table;
 
         @Override
         void run(PipeControl control) throws Exception {
-            control.edit(pipe, settings);
-            out().printf("pipe %s: %s set; they apply when it resumes%n", pipe, settings);
+            if (table == null) {
+                control.edit(pipe, settings);
+                out().printf("pipe %s: %s set; they apply when it resumes%n", pipe, settings);
+                return;
+            }
+            PipeEntry before = control.entry(pipe);
+            PipeEntry after = control.editTable(pipe, table, settings);
+            if (after.run().generation() != before.run().generation()) {
+                started(after, "resyncing " + table + " with " + settings);
+            } else if (!after.spec().text().equals(before.spec().text())) {
+                out().printf("pipe %s: %s of %s set; %s%n", pipe, settings, table, after.jobId() == null
+                        || after.jobId().equals(before.jobId()) ? "they apply when it resumes" : "applied");
+            } else {
+                out().printf("pipe %s: %s of %s are already so%n", pipe, settings, table);
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecDocument;
 import dev.ferry.state.spec.PipeSpecParser;
 import dev.ferry.state.spec.SourceKind;
+import dev.ferry.state.spec.TableOptions;
 import dev.ferry.state.spec.TableSpec;
 import java.io.IOException;
 import java.time.Duration;
@@ -131,6 +132,57 @@ public final class PipeControl {
         PipeEntry edited = e.withSpec(doc);
         catalog.put(edited);
         return edited;
+    }
+
+    /**
+     * Changes options of one table of a running or paused pipe. Options that change its ClickHouse
+     * table (exclude_columns, order_by, primary_key, partition_by, column_types) resync that table
+     * into a copy made with them, swapped in when loaded; the others (current_view, deletes) apply
+     * when the job starts again: at once for a running pipe, on resume for a paused one.
+     */
+    public PipeEntry editTable(String name, String table, Map<String, String> options)
+            throws IOException, InterruptedException {
+        PipeEntry e = entry(name);
+        PipeSpec before = e.spec().parse(env);
+        TableSpec old = before.table(PipeSpecParser.sourceId(table, before.sourceKind())).orElseThrow(() ->
+                new PipeSetupException("pipe " + name + " has no table " + table + " (tables: " + ids(before) + ")"));
+        for (String key : options.keySet()) {
+            if (TableOptions.find(key).isEmpty()) {
+                throw new PipeSetupException("no table option " + key + " (table options: "
+                        + TableOptions.ALL.stream().map(PipeOption::key).toList() + ")");
+            }
+        }
+        PipeSpecDocument doc = e.spec().withTableOptions(before.tables().indexOf(old), options);
+        PipeSpec after = doc.parse(env); // reports invalid values with their field, before anything is stored
+        TableSpec now = after.table(old.sourceId()).orElseThrow();
+        if (now.equals(old)) {
+            return e;
+        }
+        PipeState state = reconcile(e, before);
+        if (state != PipeState.RUNNING && state != PipeState.PAUSED) {
+            throw new PipeSetupException("pipe " + name + " is " + state.label() + "; table options can be changed while"
+                    + " it runs or is Paused");
+        }
+        boolean reshapes = !now.excludedColumns().equals(old.excludedColumns())
+                || !now.destination().makesSameTable(old.destination());
+        if (reshapes && state == PipeState.PAUSED && pausedFrom(before) == PipeState.SNAPSHOT) {
+            throw new PipeSetupException("pipe " + name + " was paused during its initial load: resume it and let the"
+                    + " load finish, then change the table's options");
+        }
+        PipeSource.of(after).checkTables(after); // the options against the table as it is now
+        String oldView = old.destination().currentView();
+        if (oldView != null && !oldView.equals(now.destination().currentView())) {
+            withDestination(after, client -> {
+                ClickHouseDestinationLayout layout = new ClickHouseConnections(after.destination()).layout(client);
+                ClickHouseCurrentView.drop(layout, oldView).forEach(sql -> ClickHouseConnections.execute(client, sql));
+                return null;
+            });
+        }
+        catalog.put(e.withSpec(doc));
+        if (reshapes) {
+            return resync(name, Optional.of(now.sourceId()));
+        }
+        return state == PipeState.RUNNING ? resume(pause(name).name()) : entry(name);
     }
 
     /** Adds tables: Modifying; the new tables get an initial load while the others keep streaming. */
@@ -391,6 +443,16 @@ public final class PipeControl {
             try {
                 return flink.stopWithSavepoint(jobId);
             } catch (IOException failure) {
+                Optional<String> made = dev.ferry.jobs.FlinkStopSavepoints.madeBeforeTheStopFailed(failure);
+                if (made.isPresent()) {
+                    LOG.warn("job {} failed as it stopped, after its savepoint {} completed: the pipe resumes from it",
+                            jobId, made.get());
+                    if (flink.jobState(jobId).filter(s -> !List.of("FINISHED", "FAILED", "CANCELED").contains(s)).isPresent()) {
+                        flink.cancel(jobId); // restarted from a checkpoint: the savepoint is where it goes on
+                        flink.awaitTerminal(jobId, STOP_TIMEOUT);
+                    }
+                    return made.get();
+                }
                 Optional<String> state = flink.awaitRunning(jobId, STOP_TIMEOUT);
                 if (attempt == SAVEPOINT_ATTEMPTS || state.filter("RUNNING"::equals).isEmpty()) {
                     throw failure;

@@ -74,6 +74,15 @@ public final class EmbeddedFlink implements AutoCloseable {
                 return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL)
                         .get(5, TimeUnit.MINUTES);
             } catch (ExecutionException e) {
+                Optional<String> made = dev.ferry.jobs.FlinkStopSavepoints.madeBeforeTheStopFailed(e);
+                if (made.isPresent()) {
+                    LOG.warn("job {} failed as it stopped, after its savepoint {} completed: the pipe resumes from it",
+                            job, made.get());
+                    if (!cluster.getJobStatus(job).get(30, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                        cluster.cancelJob(job).get(1, TimeUnit.MINUTES); // restarted: the savepoint is where it goes on
+                    }
+                    return made.get();
+                }
                 JobStatus status = cluster.getJobStatus(job).get(30, TimeUnit.SECONDS);
                 if (System.currentTimeMillis() > deadline || status.isGloballyTerminalState()) {
                     throw e;

@@ -7,6 +7,7 @@ import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
+import dev.ferry.operators.clickhouse.ClickHouseTypeOverrides;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
@@ -123,19 +124,20 @@ public final class PostgresPipeSetup {
     }
 
     /**
-     * Whether the table's ClickHouse table can be made as its spec entry keys it: reserved column
-     * names, order_by holding the key, and, for a change stream, the old values of sorting columns
-     * beyond the key logged with each change (REPLICA IDENTITY FULL), so that a change of one removes
-     * the row's old version.
+     * Whether the table's ClickHouse table can be made as its spec entry says: reserved column names,
+     * chosen column types that fit, order_by holding the key, and, for a change stream, the old values
+     * of sorting columns beyond the key logged with each change (REPLICA IDENTITY FULL), so that a
+     * change of one removes the row's old version.
      */
     private static void checkDestinationTable(SourceTable table, boolean changes) {
-        DestinationTable keys = table.spec().destination();
-        if (table.positionKeyed() && (!keys.orderBy().isEmpty() || !keys.primaryKey().isEmpty())) {
+        DestinationTable destination = table.spec().destination();
+        if (table.positionKeyed() && (!destination.orderBy().isEmpty() || !destination.primaryKey().isEmpty())) {
             throw new PipeSetupException(table.spec().sourceId() + " has no primary key, so its rows are keyed by their"
                     + " position, which order_by and primary_key cannot name: add a primary key to sort it by columns");
         }
-        ClickHouseTableDdl.createTable(ClickHouseDestinationLayout.ofDatabase("check", null), table.schema(), keys);
-        List<String> beyond = keys.sortedBeyond(table.schema().key());
+        ClickHouseTypeOverrides.check(table.schema(), destination);
+        ClickHouseTableDdl.createTable(ClickHouseDestinationLayout.ofDatabase("check", null), table.schema(), destination);
+        List<String> beyond = destination.sortedBeyond(table.schema().key());
         if (changes && !beyond.isEmpty() && table.replicaIdentity() != 'f') {
             throw new PipeSetupException(table.spec().sourceId() + ": order_by column" + (beyond.size() > 1 ? "s " : " ")
                     + String.join(", ", beyond) + " beyond its key need the old values logged with each change: ALTER"

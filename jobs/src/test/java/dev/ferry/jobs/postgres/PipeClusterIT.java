@@ -11,6 +11,7 @@ import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.TableSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
@@ -167,6 +168,59 @@ class PipeClusterIT {
                 "Pausing", "Paused", "Resync", "Running",
                 "Pausing", "Paused", "Modifying", "Running",
                 "Pausing", "Paused", "Modifying", "Snapshot", "Running");
+    }
+
+    /**
+     * Table options changed on a running pipe: a new sorting key, partition and excluded column resync
+     * the table into a copy made with them (swapped in, equal to the source, writes going on); a view
+     * and ignored deletes apply when the job restarts.
+     */
+    @Test
+    void tableOptionsChangeOnARunningPipe() throws Exception {
+        pg.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text, qty int, secret text, created date)",
+                "ALTER TABLE orders REPLICA IDENTITY FULL",
+                "INSERT INTO orders SELECT g, 's' || g % 6, g % 17, 'x' || g, date '2024-01-01' + g % 300"
+                        + " FROM generate_series(1, 40000) g");
+        cli.ok("create", spec("flow", "[public.orders]", "{sync_interval_seconds: 1}").toString(), "--flink",
+                FlinkTestCluster.url());
+        awaitState(ch, "flow", PipeState.RUNNING, LONG);
+        awaitEqual(pg, ch, schema("orders"), "orders", MINUTE);
+
+        assertThat(cli.fail("edit", "flow", "--table", "public.orders", "--set", "order_by=[status]"))
+                .contains("public.orders: order_by must hold its key column id");
+        assertThat(cli.ok("edit", "flow", "--table", "public.orders", "--set", "exclude_columns=[secret]",
+                "--set", "order_by=[status, created, id]", "--set", "partition_by=toYear(created)"))
+                .contains("resyncing public.orders");
+        pg.execute("UPDATE orders SET status = 'moved' WHERE id % 9 = 0", "DELETE FROM orders WHERE id % 31 = 0");
+        awaitState(ch, "flow", PipeState.RUNNING, LONG);
+        pg.execute("UPDATE orders SET status = status || '+', created = created + 40 WHERE id % 7 = 0");
+        TableSchema kept;
+        try (Connection c = pg.connect()) {
+            kept = PostgresCatalog.read(c, new TableSpec("public", "orders", "orders", List.of("secret"),
+                    DestinationTable.DEFAULT), true).schema();
+        }
+        awaitEqual(pg, ch, kept, "orders", MINUTE);
+        assertThat(ch.query("SELECT sorting_key, partition_key FROM system.tables WHERE database = '" + ch.name()
+                + "' AND name = 'orders'").stream().map(r -> r.getString(1) + " | " + r.getString(2)))
+                .containsExactly("status, created, id | toYear(created)");
+        assertThat(ch.count("SELECT count() FROM system.columns WHERE database = '" + ch.name()
+                + "' AND table = 'orders' AND name = 'secret'")).isZero();
+
+        assertThat(cli.ok("edit", "flow", "--table", "public.orders", "--set", "current_view=orders_now",
+                "--set", "deletes=ignore")).contains("applied");
+        awaitState(ch, "flow", PipeState.RUNNING, MINUTE);
+        long before = ch.count("SELECT count() FROM `" + ch.name() + "`.orders FINAL WHERE _is_deleted = 0");
+        pg.execute("DELETE FROM orders WHERE id <= 500", "INSERT INTO orders (id, status) VALUES (50001, 'last')");
+        long deadline = System.currentTimeMillis() + MINUTE.toMillis();
+        String arrived = "SELECT count() FROM system.tables WHERE database = '" + ch.name() + "' AND name = 'orders_now'"
+                + " AND (SELECT count() FROM `" + ch.name() + "`.orders FINAL WHERE id = 50001) = 1";
+        while (ch.count(arrived) == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500); // the view is made when the restarted job's writer opens
+        }
+        assertThat(ch.count("SELECT count() FROM `" + ch.name() + "`.orders_now")).as("deleted rows kept")
+                .isEqualTo(before + 1);
+        assertThat(cli.history("flow")).endsWith("Pausing", "Paused", "Resync", "Running", "Pausing", "Paused",
+                "Running");
     }
 
     /**

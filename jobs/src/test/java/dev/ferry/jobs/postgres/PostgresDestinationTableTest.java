@@ -146,6 +146,131 @@ class PostgresDestinationTableTest {
         }
     }
 
+    /**
+     * {@code column_types}: the ClickHouse columns have the chosen types, and every value through the
+     * load and the change stream is the source's under the stated rules (decimals rounded half up,
+     * NULL beyond the precision or for NaN; timestamps truncated; JSON that is not an object NULL),
+     * computed independently in Postgres.
+     */
+    @Test
+    void chosenColumnTypesHoldTheSourceValuesByTheirRules(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
+        System.out.println("column types seed: " + seed + " (-Dferry.keys.seed to repeat)");
+        Random random = new Random(seed);
+        pg.execute("CREATE TABLE typed (id int PRIMARY KEY, amount numeric, price numeric(12, 4), qty int, status text,"
+                        + " at timestamp, at_tz timestamptz, doc jsonb)",
+                "INSERT INTO typed SELECT g, " + amount("g") + ", g / 7.0, g * 3, 's' || g % 4,"
+                        + " timestamp '2024-01-01' + g * interval '1.234567 s', timestamptz '2024-01-01 00:00:00+00'"
+                        + " + g * interval '0.7 s', " + doc("g") + " FROM generate_series(1, 5000) g");
+        PipeSpec spec = PipeTestKit.spec("typed", pg, ch, "[{source: typed, column_types: {amount: 'Decimal(18, 2)',"
+                + " price: 'Decimal(10, 2)', qty: 'Decimal(9, 1)', status: 'LowCardinality(String)', at: 'DateTime64(3)',"
+                + " at_tz: \"DateTime64(0, 'UTC')\", doc: JSON}}]", "{sync_interval_seconds: 1}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        try {
+            assertThat(ch.query("SELECT name, type FROM system.columns WHERE database = '" + ch.name()
+                    + "' AND table = 'typed' AND name NOT LIKE '\\_%' ORDER BY position").stream()
+                    .map(r -> r.getString(1) + " " + r.getString(2))).containsExactly("id Int32",
+                    "amount Nullable(Decimal(18, 2))", "price Nullable(Decimal(10, 2))", "qty Nullable(Decimal(9, 1))",
+                    "status LowCardinality(Nullable(String))", "at Nullable(DateTime64(3))",
+                    "at_tz Nullable(DateTime64(0, 'UTC'))", "doc Nullable(JSON)");
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            for (int i = 0; i < 300; i++) {
+                int id = 1 + random.nextInt(5200);
+                pg.execute(switch (random.nextInt(4)) {
+                    case 0 -> "UPDATE typed SET amount = " + amount(Integer.toString(random.nextInt(1 << 30)))
+                            + ", doc = " + doc(Integer.toString(random.nextInt(100))) + " WHERE id BETWEEN " + id + " AND "
+                            + (id + 10);
+                    case 1 -> "UPDATE typed SET at = at + interval '0.000999 s', at_tz = at_tz + interval '0.5 s',"
+                            + " price = price * -3.3, qty = NULL WHERE id BETWEEN " + id + " AND " + (id + 10);
+                    case 2 -> "INSERT INTO typed (id, amount, status) VALUES (" + (6000 + i) + ", 'NaN', NULL)";
+                    default -> "DELETE FROM typed WHERE id = " + id;
+                });
+            }
+            // ClickHouse prints decimals without trailing zeros
+            String expected = "SELECT id::text || '|' || coalesce(CASE WHEN amount = 'NaN' OR abs(round(amount, 2)) >= 1e16"
+                    + " THEN NULL ELSE trim_scale(round(amount, 2))::text END, 'N') || '|'"
+                    + " || coalesce(trim_scale(round(price, 2))::text, 'N') || '|'"
+                    + " || coalesce(trim_scale(round(qty::numeric, 1))::text, 'N') || '|' || coalesce(status, 'N') || '|'"
+                    + " || coalesce(to_char(at, 'YYYY-MM-DD HH24:MI:SS.MS'), 'N') || '|'"
+                    + " || coalesce(to_char(at_tz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), 'N') || '|'"
+                    + " || coalesce(CASE WHEN jsonb_typeof(doc) = 'object' THEN doc ->> 'k' END, 'N') FROM typed ORDER BY id";
+            String actual = "SELECT concat(toString(id), '|', ifNull(toString(amount), 'N'), '|', ifNull(toString(price), 'N'),"
+                    + " '|', ifNull(toString(qty), 'N'), '|', ifNull(status, 'N'), '|', ifNull(toString(at), 'N'), '|',"
+                    + " ifNull(toString(at_tz), 'N'), '|', if(isNull(doc), 'N', toString(doc.k))) FROM `" + ch.name()
+                    + "`.typed FINAL WHERE _is_deleted = 0 ORDER BY id";
+            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+            List<String> source;
+            List<String> there;
+            do {
+                Thread.sleep(500);
+                source = pgRows(expected);
+                there = ch.query(actual).stream().map(r -> r.getString(1)).toList();
+            } while (!source.equals(there) && System.currentTimeMillis() < deadline);
+            assertThat(there).containsExactlyElementsOf(source);
+            System.out.println("typed: " + source.size() + " rows equal under the rules");
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /** An unbounded numeric of many sizes and scales, now and then beyond Decimal(18, 2). */
+    private static String amount(String n) {
+        return "CASE WHEN " + n + " % 97 = 0 THEN 'NaN'::numeric WHEN " + n + " % 89 = 0 THEN " + n + " * 1e20"
+                + " ELSE " + n + " / 8.0 + " + n + " % 5 * 0.005 END";
+    }
+
+    /** jsonb: mostly objects with k a number or a string, sometimes an array or a scalar, or NULL. */
+    private static String doc(String n) {
+        return "CASE " + n + " % 5 WHEN 0 THEN jsonb_build_object('k', " + n + ") WHEN 1 THEN jsonb_build_object('k', 's' || "
+                + n + ", 'other', true) WHEN 2 THEN jsonb_build_array(" + n + ") WHEN 3 THEN NULL ELSE to_jsonb(" + n + ") END";
+    }
+
+    private List<String> pgRows(String sql) throws Exception {
+        List<String> rows = new java.util.ArrayList<>();
+        try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * A ClickHouse table the user made: taken when it can hold the rows (columns in another order, one
+     * more with a default, a wider sorting key), refused with the reasons when it cannot.
+     */
+    @Test
+    void aTableTheUserMadeIsWrittenWhenItFitsAndRefusedWhenNot(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        pg.execute("CREATE TABLE item (id int PRIMARY KEY, name text, price numeric(10, 2))",
+                "INSERT INTO item SELECT g, 'i' || g, g / 3.0 FROM generate_series(1, 2000) g");
+        ch.execute("CREATE DATABASE `" + ch.name() + "`");
+        ch.execute("CREATE TABLE `" + ch.name() + "`.item (id Int32, name Int64, _version UInt64) ENGINE = MergeTree"
+                + " ORDER BY name");
+        PipeSpec spec = PipeTestKit.spec("mine", pg, ch, "[item]", "{sync_interval_seconds: 1}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PostgresPipeSetup.run(spec))
+                .hasMessageContaining("public.item: ClickHouse table " + ch.name() + ".item exists, but its engine is"
+                        + " MergeTree, not ReplacingMergeTree(_version, _is_deleted); it needs a column _is_deleted UInt8;"
+                        + " its sorting key lacks key column id; column name of item is Int64 in ClickHouse");
+        ch.execute("DROP TABLE `" + ch.name() + "`.item");
+        ch.execute("CREATE TABLE `" + ch.name() + "`.item (price Nullable(Decimal(10, 2)), note String DEFAULT 'mine',"
+                + " id Int32, name Nullable(String), _is_deleted UInt8, _version UInt64)"
+                + " ENGINE = ReplacingMergeTree(_version, _is_deleted) ORDER BY (id, note)");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            pg.execute("UPDATE item SET price = price * 2 WHERE id % 3 = 0", "DELETE FROM item WHERE id % 11 = 0",
+                    "INSERT INTO item VALUES (5000, 'new', 1.5)");
+            try (Connection c = pg.connect()) {
+                System.out.println("item: " + awaitEqual(pg, ch,
+                        PostgresCatalog.read(c, spec.table("public.item").orElseThrow(), true).schema(), "item", MINUTES));
+            }
+            assertThat(ch.count("SELECT count() FROM `" + ch.name() + "`.item FINAL WHERE note != 'mine'")).isZero();
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
     private List<String> rows(String sql) {
         return ch.query(sql).stream().map(r -> r.getString(1) + "|" + r.getString(2) + "|" + r.getString(3) + "|"
                 + r.getString(4)).toList();

@@ -36,7 +36,7 @@ public final class ClickHouseDestinationSetup {
             status.recordState(spec.name(), null, PipeState.PROVISIONING, "");
             status.recordState(spec.name(), PipeState.PROVISIONING, PipeState.SETUP, "");
         }
-        createTables(client, new ClickHouseConnections(spec.destination()), tables, spec);
+        createTables(client, new ClickHouseConnections(spec.destination()), tables, spec, newPipe);
     }
 
     /**
@@ -45,7 +45,7 @@ public final class ClickHouseDestinationSetup {
      * Tables left read-only replicas (no Keeper session) fail the setup.
      */
     private static void createTables(Client client, ClickHouseConnections destination, List<TableSchema> tables,
-            PipeSpec spec) {
+            PipeSpec spec, boolean newPipe) {
         ClickHouseDestinationLayout layout = destination.layout(client);
         List<String> problems = ClickHouseDestinationCheck.problems(client, layout, destination.describe());
         if (!problems.isEmpty()) {
@@ -60,6 +60,13 @@ public final class ClickHouseDestinationSetup {
                 boolean existed = !client.queryAll("EXISTS TABLE " + ClickHouseSql.qualified(database, t.target()))
                         .get(0).getString(1).equals("0");
                 DestinationTable shape = spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT);
+                if (existed) {
+                    List<String> unfit = ClickHouseExistingTable.problems(client, layout,
+                            ClickHouseTypeOverrides.apply(t, shape), newPipe);
+                    if (!unfit.isEmpty()) {
+                        throw new IllegalArgumentException(unfit.get(0));
+                    }
+                }
                 for (String sql : ClickHouseTableDdl.createTable(layout, t, shape)) {
                     ClickHouseConnections.execute(client, sql);
                 }

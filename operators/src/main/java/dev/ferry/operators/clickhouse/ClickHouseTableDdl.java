@@ -15,7 +15,8 @@ import java.util.StringJoiner;
 /**
  * DDL of Ferry's destination tables: the source columns plus {@code _version}, {@code _is_deleted}
  * and {@code _synced_at}, as {@code ReplacingMergeTree(_version, _is_deleted)} ordered by the key
- * (or by the spec's {@link DestinationTable}, which hold it), so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
+ * (or as the spec's {@link DestinationTable} says: its sorting key holds the key, its column types),
+ * so {@code SELECT ... FINAL WHERE _is_deleted = 0} shows the source's rows. Where the tables are
  * replicated, which DDL runs ON CLUSTER and which tables are Distributed is the
  * {@link ClickHouseDestinationLayout}'s; the statements are written here.
  */
@@ -96,8 +97,9 @@ public final class ClickHouseTableDdl {
      * @param pathSuffix for a table that will be renamed (a resync copy), see
      *     {@link ClickHouseDestinationLayout#engine}; null otherwise
      */
-    static List<String> createTable(ClickHouseDestinationLayout layout, String name, TableSchema table,
+    static List<String> createTable(ClickHouseDestinationLayout layout, String name, TableSchema source,
             DestinationTable keys, String comment, String pathSuffix) {
+        TableSchema table = ClickHouseTypeOverrides.apply(source, keys);
         for (ColumnSchema c : table.columns()) {
             if (META_COLUMNS.contains(c.name())) {
                 throw new IllegalArgumentException(table.sourceId() + " has a column named " + c.name()

@@ -62,8 +62,8 @@ public final class ClickHouseTypes {
             case STRING, BYTES -> "String";
             case JSON -> type.isJsonObject() ? "JSON" : "String";
             case DATE -> "Date32";
-            case TIMESTAMP -> "DateTime64(6)";
-            case TIMESTAMPTZ -> "DateTime64(6, 'UTC')";
+            case TIMESTAMP -> "DateTime64(" + type.precision() + ")";
+            case TIMESTAMPTZ -> "DateTime64(" + type.precision() + ", 'UTC')";
             case UUID -> "UUID";
             case ENUM, ARRAY -> throw new AssertionError(type);
         };

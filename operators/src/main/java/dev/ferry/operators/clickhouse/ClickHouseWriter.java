@@ -277,8 +277,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
      * snapshot holds their effect, and they may not fit the old table), its rows go to the copy only.
      */
     private void startReload(TableBuffer buffer, TableReloading reloading) {
-        TableSchema schema = reloading.schema();
-        String table = schema.sourceId();
+        String table = reloading.schema().sourceId();
+        TableSchema schema = ClickHouseTypeOverrides.apply(reloading.schema(), destination(table));
         keylessDeletes.forget(table);
         String copy = ClickHouseResync.reloadOf(schema.target());
         String comment = ClickHouseResync.reloadMarker(reloading.version());
@@ -332,7 +332,8 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
      * written as Nullable. A table with a column that cannot be changed in place is not written
      * ({@link #unfit}) rather than store values differently.
      */
-    private TableSchema reconcile(TableSchema schema, List<String> tableCopies) {
+    private TableSchema reconcile(TableSchema source, List<String> tableCopies) {
+        TableSchema schema = ClickHouseTypeOverrides.apply(source, destination(source.sourceId()));
         List<String> targets = new ArrayList<>(tableCopies);
         targets.add(0, schema.target());
         Set<String> nullableThere = new java.util.HashSet<>();

@@ -22,7 +22,11 @@ import java.util.UUID;
  * <p>Values the destination type cannot hold follow fixed rules, and each is reported to an
  * {@link Adjustments} listener: dates and timestamps outside ClickHouse's range (1900-01-01 ..
  * 2299-12-31, infinities included) are clamped to the nearest end; numeric NaN and infinities in a
- * Decimal column are written as NULL.
+ * Decimal column are written as NULL. A column whose type the spec chose
+ * ({@link ClickHouseTypeOverrides}) gets values of the source's representation: a Decimal rounds
+ * them half up to its scale and writes NULL for those beyond its precision; a JSON column writes
+ * NULL (or, NOT NULL, an empty object) for a value that is not an object; a DateTime64 of fewer
+ * digits truncates.
  */
 public final class RowBinaryEncoder {
     /** Hears of every value written other than it came (see the class comment for the rules). */
@@ -54,6 +58,7 @@ public final class RowBinaryEncoder {
     private final List<ColumnSchema> columns;
     private final ValueWriter[] writers;
     private final ValueWriter[] defaults;
+    private final Adjuster[] converters;
     private final Adjuster[] adjusters;
     private final int[] keyColumns;
     private final Adjustments adjustments;
@@ -69,10 +74,12 @@ public final class RowBinaryEncoder {
         keyColumns = schema.key().stream().mapToInt(schema::indexOf).toArray();
         writers = new ValueWriter[columns.size()];
         defaults = new ValueWriter[columns.size()];
+        converters = new Adjuster[columns.size()];
         adjusters = new Adjuster[columns.size()];
         for (int i = 0; i < writers.length; i++) {
             ColumnSchema c = columns.get(i);
-            adjusters[i] = adjuster(c.type());
+            converters[i] = converter(c.type());
+            adjusters[i] = adjuster(c);
             ValueWriter plain = writer(c.type());
             ValueWriter def = defaultWriter(c.type());
             if (ClickHouseTypes.nullable(c)) {
@@ -105,6 +112,9 @@ public final class RowBinaryEncoder {
             }
             for (int i = 0; i < writers.length; i++) {
                 Object v = values[i];
+                if (v != null && converters[i] != null) {
+                    v = converters[i].adjust(v);
+                }
                 if (v != null && adjusters[i] != null) {
                     Object written = adjusters[i].adjust(v);
                     if (written != v) {
@@ -136,9 +146,12 @@ public final class RowBinaryEncoder {
         return key.toString();
     }
 
-    private static Adjuster adjuster(ColumnType type) {
+    private static Adjuster adjuster(ColumnSchema column) {
+        ColumnType type = column.type();
         return switch (type.kind()) {
-            case DECIMAL -> v -> v instanceof String ? null : v; // NaN, Infinity, -Infinity
+            case DECIMAL -> decimalAdjuster(type.precision(), type.scale());
+            case JSON -> !type.isJsonObject() ? null
+                    : v -> isObject((String) v) ? v : column.nullable() ? null : "{}";
             case DATE -> v -> {
                 int days = (Integer) v;
                 return days < MIN_DATE32 ? (Object) MIN_DATE32 : days > MAX_DATE32 ? (Object) MAX_DATE32 : v;
@@ -150,6 +163,44 @@ public final class RowBinaryEncoder {
             };
             default -> null;
         };
+    }
+
+    /**
+     * A value of the source's representation as the column's type takes it, where the spec made the
+     * column a Decimal: integers and the exact text of an unbounded numeric as BigDecimal (NaN and the
+     * infinities stay text, which no Decimal holds). Null when the column needs none.
+     */
+    private static Adjuster converter(ColumnType type) {
+        if (type.kind() != ColumnType.Kind.DECIMAL) {
+            return null;
+        }
+        return v -> v instanceof Long l ? BigDecimal.valueOf(l)
+                : v instanceof String s && !s.equals("NaN") && !s.endsWith("Infinity") ? new BigDecimal(s) : v;
+    }
+
+    /** A decimal as the column holds it: rounded half up to its scale; NULL beyond its precision, and for NaN, Infinity. */
+    private static Adjuster decimalAdjuster(int precision, int scale) {
+        BigInteger limit = BigInteger.TEN.pow(precision);
+        return v -> {
+            if (v instanceof String) {
+                return null;
+            }
+            BigDecimal exact = (BigDecimal) v;
+            BigDecimal rounded = exact.setScale(scale, RoundingMode.HALF_UP);
+            if (rounded.unscaledValue().abs().compareTo(limit) >= 0) {
+                return null;
+            }
+            return rounded.compareTo(exact) == 0 ? v : rounded;
+        };
+    }
+
+    private static boolean isObject(String json) {
+        for (int i = 0; i < json.length(); i++) {
+            if (!Character.isWhitespace(json.charAt(i))) {
+                return json.charAt(i) == '{';
+            }
+        }
+        return false;
     }
 
     private static ValueWriter nullable(ValueWriter plain) {
@@ -175,7 +226,11 @@ public final class RowBinaryEncoder {
             case STRING, JSON, ENUM -> (v, out) -> out.writeBytes(((String) v).getBytes(StandardCharsets.UTF_8));
             case BYTES -> (v, out) -> out.writeBytes((byte[]) v);
             case DATE -> (v, out) -> out.writeInt((Integer) v);
-            case TIMESTAMP, TIMESTAMPTZ -> (v, out) -> out.writeLong((Long) v);
+            case TIMESTAMP, TIMESTAMPTZ -> {
+                long perTick = (long) Math.pow(10, 6 - type.precision()); // DateTime64(p) counts 10^-p seconds
+                yield perTick == 1 ? (v, out) -> out.writeLong((Long) v)
+                        : (v, out) -> out.writeLong(Math.floorDiv((Long) v, perTick));
+            }
             case UUID -> (v, out) -> {
                 UUID u = (UUID) v;
                 out.writeLong(u.getMostSignificantBits());

@@ -112,7 +112,10 @@ final class PgOutputChangeMapper {
             specs.put(id, t.spec());
             byOid.put(t.oid(), id);
             initial.put(id, t.schema());
-            schemas.put(id, sent.getOrDefault(id, t.schema()).withTarget(t.spec().target()));
+            TableSchema restored = sent.getOrDefault(id, t.schema());
+            // columns excluded since the checkpoint (the table's options changed) leave the stream at once
+            schemas.put(id, restored.withColumns(restored.columns().stream().filter(c -> !t.spec().excludes(c.name()))
+                    .toList()).withTarget(t.spec().target()));
         }
         this.toast = new PostgresToastFill(connections, specs);
         this.reloads = reloads;

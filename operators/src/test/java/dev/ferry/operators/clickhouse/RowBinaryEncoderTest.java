@@ -64,10 +64,10 @@ class RowBinaryEncoderTest {
         assertThat(encode(ColumnType.decimal(18, 2), false, new BigDecimal("12.34"))).isEqualTo("d204000000000000");
         assertThat(encode(ColumnType.decimal(38, 0), false, new BigDecimal("-1"))).isEqualTo("ff".repeat(16));
         assertThat(encode(ColumnType.decimal(76, 0), false, BigDecimal.ONE)).isEqualTo("01" + "00".repeat(31));
+        // beyond the precision a value is NULL, which a NOT NULL column cannot take; more digits round half up
         assertThatThrownBy(() -> encode(ColumnType.decimal(4, 2), false, new BigDecimal("123.45")))
-                .hasMessageContaining("does not fit Decimal(4, 2)");
-        assertThatThrownBy(() -> encode(ColumnType.decimal(9, 2), false, new BigDecimal("1.234")))
-                .hasMessageContaining("cannot encode a row of t");
+                .hasMessageContaining("NULL in NOT NULL column c");
+        assertThat(encode(ColumnType.decimal(9, 2), false, new BigDecimal("1.235"))).isEqualTo("7c000000");
     }
 
     @Test

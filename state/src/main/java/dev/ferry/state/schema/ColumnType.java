@@ -15,7 +15,8 @@ import java.util.Objects;
  *   <li>STRING, JSON, ENUM: String; BYTES: byte[]. A JSON column is JSON text; its
  *       {@link #jsonObject()} variant holds a JSON object (a whole MongoDB document) and lands in
  *       ClickHouse's {@code JSON} type instead of {@code String}.
- *   <li>DATE: Integer days since 1970-01-01; TIMESTAMP (no zone) and TIMESTAMPTZ (UTC): Long microseconds
+ *   <li>DATE: Integer days since 1970-01-01; TIMESTAMP (no zone) and TIMESTAMPTZ (UTC): Long microseconds,
+ *       stored with {@link #precision()} fractional digits (6 unless a destination asks for fewer)
  *   <li>UUID: java.util.UUID; ARRAY: Object[] of the element's representation (elements may be null)
  * </ul>
  */
@@ -61,7 +62,15 @@ public final class ColumnType implements Serializable {
         if (kind == Kind.DECIMAL || kind == Kind.ARRAY) {
             throw new IllegalArgumentException(kind + " needs parameters");
         }
-        return new ColumnType(kind, 0, 0, null, false);
+        return new ColumnType(kind, kind == Kind.TIMESTAMP || kind == Kind.TIMESTAMPTZ ? 6 : 0, 0, null, false);
+    }
+
+    /** A timestamp stored with {@code digits} fractional digits of a second (0 to 6); values stay microseconds. */
+    public static ColumnType timestamp(Kind kind, int digits) {
+        if ((kind != Kind.TIMESTAMP && kind != Kind.TIMESTAMPTZ) || digits < 0 || digits > 6) {
+            throw new IllegalArgumentException(kind + "(" + digits + ") is not a timestamp of 0 to 6 digits");
+        }
+        return new ColumnType(kind, digits, 0, null, false);
     }
 
     /**
@@ -134,6 +143,10 @@ public final class ColumnType implements Serializable {
         if (text.equals(JSON_OBJECT)) {
             return jsonObject();
         }
+        if (text.startsWith("TIMESTAMP") && text.endsWith(")")) {
+            int open = text.indexOf('(');
+            return timestamp(Kind.valueOf(text.substring(0, open)), Integer.parseInt(text.substring(open + 1, text.length() - 1)));
+        }
         return of(Kind.valueOf(text));
     }
 
@@ -143,6 +156,7 @@ public final class ColumnType implements Serializable {
             case DECIMAL -> "DECIMAL(" + precision + "," + scale + ")";
             case ARRAY -> "ARRAY<" + element + ">";
             case JSON -> jsonObject ? JSON_OBJECT : kind.name();
+            case TIMESTAMP, TIMESTAMPTZ -> precision == 6 ? kind.name() : kind.name() + "(" + precision + ")";
             default -> kind.name();
         };
     }

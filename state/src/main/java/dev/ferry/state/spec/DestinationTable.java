@@ -8,12 +8,14 @@ import java.util.List;
  * {@link TableOptions#ORDER_BY} with {@link TableOptions#PRIMARY_KEY}, partitioned by
  * {@link TableOptions#PARTITION_BY} (column names as the source has them, Postgres names folded; the
  * partition a ClickHouse expression), read through the view {@link TableOptions#CURRENT_VIEW}, with
- * deletes at the source applied as {@link TableOptions#DELETES} says. Empty lists and nulls mean the
- * defaults: sorted by the source's key, no partitions, no view.
+ * deletes at the source applied as {@link TableOptions#DELETES} says, and columns whose ClickHouse
+ * type {@link TableOptions#COLUMN_TYPES} chooses (column to type as written). Empty lists and maps
+ * and nulls mean the defaults: sorted by the source's key, no partitions, no view, types as mapped.
  */
 public record DestinationTable(List<String> orderBy, List<String> primaryKey, String partitionBy, String currentView,
-        Deletes deletes) implements Serializable {
-    public static final DestinationTable DEFAULT = new DestinationTable(List.of(), List.of(), null, null, Deletes.SOFT);
+        Deletes deletes, java.util.Map<String, String> columnTypes) implements Serializable {
+    public static final DestinationTable DEFAULT = new DestinationTable(List.of(), List.of(), null, null, Deletes.SOFT,
+            java.util.Map.of());
 
     /** What a delete at the source does to the ClickHouse table. */
     public enum Deletes {
@@ -27,6 +29,8 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
         orderBy = List.copyOf(orderBy);
         primaryKey = List.copyOf(primaryKey);
         deletes = deletes == null ? Deletes.SOFT : deletes;
+        columnTypes = columnTypes == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(columnTypes));
     }
 
     /** The sorting columns: {@code orderBy}, or the source's {@code key} when it is not set. */
@@ -37,6 +41,12 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
     /** The sorting columns beyond the source's key, whose old values a change must carry. */
     public List<String> sortedBeyond(List<String> key) {
         return orderBy.stream().filter(c -> !key.contains(c)).toList();
+    }
+
+    /** Whether both make the same ClickHouse table (keys, partitions, types): the view and deletes aside. */
+    public boolean makesSameTable(DestinationTable other) {
+        return orderBy.equals(other.orderBy) && primaryKey.equals(other.primaryKey)
+                && java.util.Objects.equals(partitionBy, other.partitionBy) && columnTypes.equals(other.columnTypes);
     }
 
     @Override
@@ -53,6 +63,9 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
         }
         if (currentView != null) {
             out.append(" viewed as ").append(currentView);
+        }
+        if (!columnTypes.isEmpty()) {
+            out.append(" with types ").append(columnTypes);
         }
         if (deletes != Deletes.SOFT) {
             out.append(" deletes ").append(deletes.name().toLowerCase(java.util.Locale.ROOT));

@@ -154,6 +154,24 @@ public final class PipeOption<T extends Serializable> implements Serializable {
         }, false, Editability.FIXED_AT_CREATION);
     }
 
+    /** A map of column names to ClickHouse type texts, e.g. {@code {amount: 'Decimal(18, 2)'}}. */
+    static PipeOption<TableOptions.ColumnTypes> columnTypesOption(String key, TableOptions.ColumnTypes defaultValue,
+            String description) {
+        return new PipeOption<>(key, defaultValue, description, raw -> {
+            if (!(raw instanceof java.util.Map<?, ?> map)) {
+                throw new IllegalArgumentException("must be a map of column names to ClickHouse types (got " + raw + ")");
+            }
+            java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
+            for (java.util.Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getValue() instanceof String type) || type.isBlank()) {
+                    throw new IllegalArgumentException(e.getKey() + " must name a ClickHouse type (got " + e.getValue() + ")");
+                }
+                types.put(String.valueOf(e.getKey()), type.trim());
+            }
+            return new TableOptions.ColumnTypes(types);
+        }, false, Editability.FIXED_AT_CREATION);
+    }
+
     /** Enum values are written in YAML in lower case, e.g. {@code replication_mode: cdc_only}. */
     static <E extends Enum<E>> PipeOption<E> enumOption(
             String key, E defaultValue, Class<E> type, String description) {

@@ -55,6 +55,32 @@ public final class PipeSpecDocument {
         return new PipeSpecDocument(write(root));
     }
 
+    /**
+     * The same spec with options of table entry {@code index} set: each value is YAML
+     * ({@code [a, b]}, {@code {amount: 'Decimal(18, 2)'}}, a name); an empty value removes the option.
+     * A bare name entry becomes {@code {source: name}} first.
+     */
+    public PipeSpecDocument withTableOptions(int index, Map<String, String> options) {
+        ObjectNode root = tree();
+        ArrayNode tables = (ArrayNode) root.get("tables");
+        JsonNode entry = tables.get(index);
+        ObjectNode object = entry instanceof ObjectNode o ? o : YAML.createObjectNode().put("source", entry.asText());
+        for (Map.Entry<String, String> option : options.entrySet()) {
+            if (option.getValue() == null || option.getValue().isBlank()) {
+                object.remove(option.getKey());
+            } else {
+                try {
+                    JsonNode value = YAML.readTree(option.getValue());
+                    object.set(option.getKey(), value == null ? TextNode.valueOf(option.getValue()) : value);
+                } catch (JsonProcessingException e) {
+                    throw new PipeSpecException(List.of(option.getKey() + ": not a YAML value (" + e.getOriginalMessage() + ")"));
+                }
+            }
+        }
+        tables.set(index, object);
+        return new PipeSpecDocument(write(root));
+    }
+
     /** The entries of {@code tables:} as written. */
     public List<JsonNode> tableEntries() {
         JsonNode tables = tree().get("tables");

@@ -241,7 +241,49 @@ public final class PipeSpecParser {
         }
         String view = option(TableOptions.CURRENT_VIEW, entry, path);
         DestinationTable.Deletes deletes = option(TableOptions.DELETES, entry, path);
-        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes);
+        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes, columnTypes(entry, kind, path));
+    }
+
+    /** An entry's {@code column_types}, with Postgres column names folded; the types are checked at Setup. */
+    private java.util.Map<String, String> columnTypes(JsonNode entry, SourceKind kind, String entryPath) {
+        String path = entryPath + "." + TableOptions.COLUMN_TYPES.key();
+        JsonNode node = entry.get(TableOptions.COLUMN_TYPES.key());
+        if (node == null) {
+            return java.util.Map.of();
+        }
+        if (kind == SourceKind.MONGODB) {
+            problems.add(path + ": is for Postgres tables (a MongoDB collection lands as _id and doc)");
+            return java.util.Map.of();
+        }
+        java.util.Map<String, Object> raw = new java.util.LinkedHashMap<>();
+        if (node.isObject()) {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String column = it.next();
+                raw.put(column, scalar(node.get(column), path + "." + column));
+            }
+        }
+        java.util.Map<String, String> types;
+        try {
+            types = TableOptions.COLUMN_TYPES.parse(node.isObject() ? raw : scalar(node, path)).types();
+        } catch (IllegalArgumentException e) {
+            problems.add(path + ": " + e.getMessage());
+            return java.util.Map.of();
+        }
+        java.util.Map<String, String> folded = new java.util.LinkedHashMap<>();
+        types.forEach((column, type) -> {
+            try {
+                List<String> parts = PostgresIdentifiers.split(column);
+                if (parts.size() != 1) {
+                    throw new IllegalArgumentException("'" + column + "' is not a column name (quote names with dots)");
+                }
+                if (folded.put(parts.get(0), type) != null) {
+                    throw new IllegalArgumentException(parts.get(0) + " is listed twice");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(path + ": " + e.getMessage());
+            }
+        });
+        return folded;
     }
 
     /** A scalar option of an entry, or its default when absent or invalid (then a problem says why). */

@@ -47,10 +47,25 @@ public final class TableOptions {
             "What a delete (or TRUNCATE) at the source does: soft marks the row deleted (_is_deleted = 1);"
                     + " ignore keeps the row as last seen, for audit.");
 
+    /** Column names to ClickHouse types, as written in the spec. */
+    public record ColumnTypes(java.util.Map<String, String> types) implements Serializable {
+        public ColumnTypes {
+            types = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(types));
+        }
+    }
+
+    public static final PipeOption<ColumnTypes> COLUMN_TYPES = PipeOption.columnTypesOption(
+            "column_types", new ColumnTypes(java.util.Map.of()),
+            "ClickHouse types for some columns instead of the mapped ones: LowCardinality(String) for text,"
+                    + " Decimal(P, S) for numeric and integers (rounded half up; values beyond P digits become"
+                    + " NULL), DateTime64(P) / DateTime64(P, 'UTC') for timestamps (truncated to P digits), JSON"
+                    + " for json and jsonb (values that are not objects become NULL). Not sorting columns.");
+
     /** The option with this YAML key, if there is one. */
     public static java.util.Optional<PipeOption<?>> find(String key) {
         return ALL.stream().filter(o -> o.key().equals(key)).findFirst();
     }
 
-    public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS, ORDER_BY, PRIMARY_KEY, PARTITION_BY, CURRENT_VIEW, DELETES);
+    public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS, ORDER_BY, PRIMARY_KEY, PARTITION_BY, CURRENT_VIEW, DELETES,
+            COLUMN_TYPES);
 }

@@ -147,7 +147,7 @@ class PipeSpecParserTest {
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t', '']")
                 .replace("public.orders,", "public.orders, exclude: x,"), Map.of()))
-                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by, current_view, deletes)")
+                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by, current_view, deletes, column_types)")
                 .hasMessageContaining("tables[1].exclude_columns: must be a list of names (got )")
                 .hasMessageNotContaining("tables[0]");
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t']"),
@@ -173,23 +173,27 @@ class PipeSpecParserTest {
                 destination: {url: 'http://h:8123', database: d}
                 tables:
                   - {source: public.events, order_by: [Kind, '"Created At"', id], primary_key: [kind],
-                     partition_by: 'toYYYYMM("Created At")', current_view: events_now, deletes: ignore}
+                     partition_by: 'toYYYYMM("Created At")', current_view: events_now, deletes: ignore,
+                     column_types: {Amount: 'Decimal(18, 2)', '"Note"': 'LowCardinality(String)'}}
                   - public.users
                 """;
         PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
         assertThat(parsed.tables().get(0).destination()).isEqualTo(new DestinationTable(
                 java.util.List.of("kind", "Created At", "id"), java.util.List.of("kind"), "toYYYYMM(\"Created At\")", "events_now",
-                DestinationTable.Deletes.IGNORE));
+                DestinationTable.Deletes.IGNORE, Map.of("amount", "Decimal(18, 2)", "Note", "LowCardinality(String)")));
         assertThat(parsed.toString()).contains("public.events -> events order by [kind, Created At, id] primary key [kind]"
-                + " partition by toYYYYMM(\"Created At\") viewed as events_now deletes ignore");
+                + " partition by toYYYYMM(\"Created At\") viewed as events_now with types {amount=Decimal(18, 2),"
+                + " Note=LowCardinality(String)} deletes ignore");
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("primary_key: [kind]", "primary_key: [id]")
-                .replace("toYYYYMM(\"Created At\")", "").replace("events_now", "users").replace("ignore", "hard"),
+                .replace("toYYYYMM(\"Created At\")", "").replace("events_now", "users").replace("ignore", "hard")
+                .replace("'\"Note\"'", "amount"),
                 Map.of()))
                 .hasMessageContaining("tables[0].primary_key: [id] must be a prefix of order_by [kind, Created At, id]")
                 .hasMessageContaining("tables[0].partition_by: must be a ClickHouse expression")
                 .hasMessageContaining("tables[0].deletes: must be one of [soft, ignore] (got 'hard')")
-                .hasMessageContaining("tables[1]: target table users is used twice");
+                .hasMessageContaining("tables[1]: target table users is used twice")
+                .hasMessageContaining("tables[0].column_types: amount is listed twice");
         assertThatThrownBy(() -> PipeSpecParser.parse("""
                 name: p
                 source: {type: mongodb, uri: 'mongodb://h/?replicaSet=rs', database: app}
