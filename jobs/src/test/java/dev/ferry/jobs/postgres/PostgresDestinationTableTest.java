@@ -213,6 +213,48 @@ class PostgresDestinationTableTest {
         }
     }
 
+    /**
+     * {@code allow_nullable_columns: false}: no column is Nullable in ClickHouse, and every NULL of the
+     * source, loaded or changed, reads as its type's default there.
+     */
+    @Test
+    void withoutNullableColumnsNullsAreTheTypesDefaults(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        pg.execute("CREATE TABLE plain (id int PRIMARY KEY, n int, t text, d date, m numeric(10, 2), b bool, a int[])",
+                "INSERT INTO plain SELECT g, CASE WHEN g % 3 = 0 THEN NULL ELSE g END, CASE WHEN g % 4 = 0 THEN NULL"
+                        + " ELSE 't' || g END, CASE WHEN g % 5 = 0 THEN NULL ELSE date '2024-01-01' + g END,"
+                        + " CASE WHEN g % 6 = 0 THEN NULL ELSE g / 4.0 END, CASE WHEN g % 7 = 0 THEN NULL ELSE g % 2 = 0 END,"
+                        + " CASE WHEN g % 8 = 0 THEN NULL ELSE ARRAY[g] END FROM generate_series(1, 3000) g");
+        PipeSpec spec = PipeTestKit.spec("plain", pg, ch, "[plain]",
+                "{sync_interval_seconds: 1, allow_nullable_columns: false}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        try {
+            assertThat(ch.query("SELECT type FROM system.columns WHERE database = '" + ch.name() + "' AND table = 'plain'")
+                    .stream().map(r -> r.getString(1))).noneMatch(type -> type.startsWith("Nullable(")); // array elements may still be NULL
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            pg.execute("UPDATE plain SET n = NULL, t = NULL, m = NULL WHERE id % 10 = 1",
+                    "UPDATE plain SET d = NULL, b = NULL, a = NULL WHERE id % 10 = 2",
+                    "INSERT INTO plain (id) VALUES (5000)", "DELETE FROM plain WHERE id % 10 = 3");
+            String expected = "SELECT id || '|' || coalesce(n, 0) || '|' || coalesce(t, '') || '|'"
+                    + " || coalesce(d, date '1970-01-01') || '|' || coalesce(trim_scale(m), 0) || '|' || coalesce(b, false)"
+                    + " || '|' || coalesce(array_to_string(a, ','), '') FROM plain ORDER BY id";
+            String actual = "SELECT concat(toString(id), '|', toString(n), '|', t, '|', toString(d), '|', toString(m), '|',"
+                    + " toString(b), '|', arrayStringConcat(a, ',')) FROM `" + ch.name()
+                    + "`.plain FINAL WHERE _is_deleted = 0 ORDER BY id";
+            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+            List<String> source;
+            List<String> there;
+            do {
+                Thread.sleep(500);
+                source = pgRows(expected);
+                there = ch.query(actual).stream().map(r -> r.getString(1)).toList();
+            } while (!source.equals(there) && System.currentTimeMillis() < deadline);
+            assertThat(there).containsExactlyElementsOf(source);
+            System.out.println("plain: " + source.size() + " rows equal, NULLs as defaults");
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
     /** An unbounded numeric of many sizes and scales, now and then beyond Decimal(18, 2). */
     private static String amount(String n) {
         return "CASE WHEN " + n + " % 97 = 0 THEN 'NaN'::numeric WHEN " + n + " % 89 = 0 THEN " + n + " * 1e20"

@@ -102,7 +102,8 @@ final class ClickHouseKeylessDeletes {
      * waiting list, and their tombstones (each the deleted row under the key of the row it removes) are
      * returned for the caller to insert.
      */
-    Map<String, List<ChangeRecord>> match(Client client, ClickHouseDestinationLayout layout, TableSchema schema) {
+    Map<String, List<ChangeRecord>> match(Client client, ClickHouseDestinationLayout layout, TableSchema schema,
+            boolean nullsAsDefaults) {
         List<Waiting> list = waiting.get(schema.sourceId());
         Map<String, List<ChangeRecord>> tombstones = new HashMap<>();
         if (list == null || list.isEmpty()) {
@@ -118,7 +119,7 @@ final class ClickHouseKeylessDeletes {
             Set<Long> applied = alreadyApplied(client, table, e.getValue());
             long newestSnapshot = newestSnapshot(client, table);
             e.getValue().sort((a, b) -> Long.compareUnsigned(a.version(), b.version()));
-            RowBinaryEncoder encoder = new RowBinaryEncoder(schema);
+            RowBinaryEncoder encoder = new RowBinaryEncoder(schema, (column, value, written, key) -> {}, nullsAsDefaults);
             RowBinaryBuffer probe = new RowBinaryBuffer(1 << 12);
             List<ChangeRecord> chunk = new ArrayList<>();
             Set<String> taken = new HashSet<>();

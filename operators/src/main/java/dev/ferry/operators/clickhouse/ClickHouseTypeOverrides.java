@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * {@link RowBinaryEncoder} writes it as the chosen type, under the rules it reports as adjustments
  * (decimals rounded half up, beyond the precision NULL; JSON values that are not objects NULL).
  * Only conversions that keep every value or follow such a stated rule are offered: the chosen type
- * is checked against the source column's.
+ * is checked against the source column's. With {@code allow_nullable_columns: false} no column is
+ * Nullable, and NULL is written as the type's default.
  */
 public final class ClickHouseTypeOverrides {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClickHouseTypeOverrides.class);
@@ -53,7 +54,7 @@ public final class ClickHouseTypeOverrides {
 
     private static TableSchema apply(TableSchema table, DestinationTable destination,
             java.util.function.Consumer<String> misfit) {
-        if (destination.columnTypes().isEmpty()) {
+        if (destination.columnTypes().isEmpty() && !destination.nonNullable()) {
             return table;
         }
         List<String> sorting = destination.sortingColumns(table.key());
@@ -73,6 +74,10 @@ public final class ClickHouseTypeOverrides {
                     misfit.accept(problem.getMessage());
                 }
             }
+        }
+        if (destination.nonNullable()) {
+            // a dropped column keeps the type it has in ClickHouse
+            columns.replaceAll(c -> c.nullable() && !c.dropped() ? with(c, c.type(), false) : c);
         }
         return table.withColumns(columns);
     }

@@ -148,7 +148,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
             metrics.put(t.sourceId(), m);
             List<String> tableCopies = copies.getOrDefault(t.sourceId(), List.of());
-            buffers.put(t.sourceId(), new TableBuffer(reconcile(t, tableCopies), tableCopies, m::adjusted, dropDropped));
+            buffers.put(t.sourceId(), buffer(reconcile(t, tableCopies), tableCopies));
             // Deletes checkpointed for a reload copy were taken mid-copy: the change stream makes that
             // copy again from a new snapshot, which holds their effect, and the old copy may be gone.
             keylessDeletes.forgetTarget(t.sourceId(), ClickHouseResync.reloadOf(t.target()));
@@ -231,8 +231,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         if (buffer.count() > 0) {
             write(buffer);
         }
-        buffers.put(schema.sourceId(), new TableBuffer(reconcile(schema, buffer.copies()), buffer.copies(),
-                metrics.get(schema.sourceId())::adjusted, dropDropped));
+        buffers.put(schema.sourceId(), buffer(reconcile(schema, buffer.copies()), buffer.copies()));
     }
 
     /**
@@ -286,7 +285,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         reloads.put(table, comment);
         replaced.add(table);
         unfit.remove(table);
-        buffers.put(table, new TableBuffer(schema, List.of(copy), metrics.get(table)::adjusted, dropDropped));
+        buffers.put(table, buffer(schema, List.of(copy)));
         recordEvent(table + ": " + reloading.reason() + "; copying it again into " + copy);
     }
 
@@ -300,9 +299,14 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         progress.reloaded(table);
         replaced.remove(table);
         List<String> tableCopies = copies.getOrDefault(table, List.of());
-        buffers.put(table, new TableBuffer(reconcile(buffer.schema(), tableCopies), tableCopies,
-                metrics.get(table)::adjusted, dropDropped));
+        buffers.put(table, buffer(reconcile(buffer.schema(), tableCopies), tableCopies));
         recordEvent(table + ": copied again (" + reloaded.rows() + " rows), in place of the old table");
+    }
+
+    /** A buffer for rows of {@code schema}'s table (as ClickHouse has it), written to it and to {@code copies}. */
+    private TableBuffer buffer(TableSchema schema, List<String> copies) {
+        return new TableBuffer(schema, copies, metrics.get(schema.sourceId())::adjusted, dropDropped,
+                destination(schema.sourceId()).nonNullable());
     }
 
     private DestinationTable destination(String table) {
@@ -481,11 +485,12 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             return;
         }
         boolean reported = false;
-        for (Map.Entry<String, List<ChangeRecord>> e : keylessDeletes.match(client, layout, buffer.schema()).entrySet()) {
+        for (Map.Entry<String, List<ChangeRecord>> e : keylessDeletes.match(client, layout, buffer.schema(),
+                destination(table).nonNullable()).entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;
             }
-            TableBuffer tombstones = new TableBuffer(buffer.schema(), List.of(), metrics.get(table)::adjusted, dropDropped);
+            TableBuffer tombstones = buffer(buffer.schema(), List.of());
             e.getValue().forEach(d -> tombstones.add(d, 0L));
             insert(tombstones, e.getKey());
             if (!reported) {

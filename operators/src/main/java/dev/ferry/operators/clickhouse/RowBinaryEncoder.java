@@ -62,12 +62,23 @@ public final class RowBinaryEncoder {
     private final Adjuster[] adjusters;
     private final int[] keyColumns;
     private final Adjustments adjustments;
+    private final boolean nullsAsDefaults;
 
     public RowBinaryEncoder(TableSchema schema) {
         this(schema, (column, value, written, key) -> {});
     }
 
     public RowBinaryEncoder(TableSchema schema, Adjustments adjustments) {
+        this(schema, adjustments, false);
+    }
+
+    /**
+     * @param nullsAsDefaults whether a NULL in a column that is not Nullable here (but may be NULL at
+     *     the source: {@code allow_nullable_columns: false}) is written as the type's default rather
+     *     than refused; key columns are never NULL
+     */
+    public RowBinaryEncoder(TableSchema schema, Adjustments adjustments, boolean nullsAsDefaults) {
+        this.nullsAsDefaults = nullsAsDefaults;
         this.table = schema.sourceId();
         this.columns = schema.columns();
         this.adjustments = adjustments;
@@ -122,7 +133,7 @@ public final class RowBinaryEncoder {
                         v = written;
                     }
                 }
-                if (v == null && (delete || columns.get(i).dropped())) {
+                if (v == null && (delete || columns.get(i).dropped() || nullsAsDefaults)) {
                     defaults[i].write(null, out);
                 } else if (v == null && !columns.get(i).nullable()) {
                     throw new IllegalArgumentException("NULL in NOT NULL column " + columns.get(i).name());

@@ -28,9 +28,11 @@ final class TableBuffer {
 
     /**
      * @param omitDropped whether columns dropped at the source are left out (dropped in ClickHouse too)
+     * @param nullsAsDefaults whether NULLs of columns that are not Nullable in ClickHouse are written
+     *     as defaults ({@code allow_nullable_columns: false})
      */
     TableBuffer(TableSchema schema, List<String> copies, RowBinaryEncoder.Adjustments adjustments,
-            boolean omitDropped) {
+            boolean omitDropped, boolean nullsAsDefaults) {
         this.schema = schema;
         this.copies = new java.util.ArrayList<>(copies);
         TableSchema encoded = schema;
@@ -42,7 +44,7 @@ final class TableBuffer {
         }
         this.written = kept;
         this.columns = ClickHouseTableDdl.insertColumns(encoded);
-        this.encoder = new RowBinaryEncoder(encoded, adjustments);
+        this.encoder = new RowBinaryEncoder(encoded, adjustments, nullsAsDefaults);
     }
 
     void add(ChangeRecord record, long nowMillis) {

@@ -33,7 +33,7 @@ class ClickHouseTypeOverridesTest {
         for (int i = 0; i < columnAndType.length; i += 2) {
             types.put(columnAndType[i], columnAndType[i + 1]);
         }
-        return new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.SOFT, types);
+        return new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.SOFT, types, false);
     }
 
     @Test
@@ -45,6 +45,21 @@ class ClickHouseTypeOverridesTest {
                 "Nullable(Decimal(18, 2))", "LowCardinality(String)", "Nullable(DateTime64(3, 'UTC'))", "JSON");
         assertThat(ClickHouseTypeOverrides.apply(once, d)).isEqualTo(once);
         assertThat(ClickHouseTypeOverrides.apply(T, DestinationTable.DEFAULT)).isSameAs(T);
+    }
+
+    /** allow_nullable_columns: false: nothing is Nullable, and a NULL is the type's default. */
+    @Test
+    void withoutNullableColumnsNullsAreWrittenAsDefaults() throws Exception {
+        TableSchema plain = ClickHouseTypeOverrides.apply(T, DestinationTable.DEFAULT.asNonNullable());
+        assertThat(plain.columns()).extracting(ClickHouseTypes::of)
+                .containsExactly("Int32", "String", "String", "DateTime64(6, 'UTC')", "String");
+        RowBinaryBuffer buffer = new RowBinaryBuffer(64);
+        new RowBinaryEncoder(plain, (c, v, w, k) -> { }, true).encode(ChangeRecord.row("public.t",
+                ChangeRecord.Kind.INSERT, 1, new Object[] {1L, null, "n", null, "{}"}), buffer);
+        assertThat(hex(buffer)).startsWith("01000000" + "00" + "016e" + "0000000000000000" + "027b7d");
+        assertThatThrownBy(() -> new RowBinaryEncoder(plain).encode(ChangeRecord.row("public.t", ChangeRecord.Kind.INSERT,
+                1, new Object[] {1L, null, "n", null, "{}"}), new RowBinaryBuffer(64)))
+                .hasMessageContaining("NULL in NOT NULL column amount");
     }
 
     @Test

@@ -9,13 +9,14 @@ import java.util.List;
  * {@link TableOptions#PARTITION_BY} (column names as the source has them, Postgres names folded; the
  * partition a ClickHouse expression), read through the view {@link TableOptions#CURRENT_VIEW}, with
  * deletes at the source applied as {@link TableOptions#DELETES} says, and columns whose ClickHouse
- * type {@link TableOptions#COLUMN_TYPES} chooses (column to type as written). Empty lists and maps
- * and nulls mean the defaults: sorted by the source's key, no partitions, no view, types as mapped.
+ * type {@link TableOptions#COLUMN_TYPES} chooses (column to type as written); {@code nonNullable}
+ * when the pipe sets {@link PipeSettings#ALLOW_NULLABLE_COLUMNS} false. Empty lists and maps, nulls
+ * and false mean the defaults: sorted by the source's key, no partitions, no view, types as mapped.
  */
 public record DestinationTable(List<String> orderBy, List<String> primaryKey, String partitionBy, String currentView,
-        Deletes deletes, java.util.Map<String, String> columnTypes) implements Serializable {
+        Deletes deletes, java.util.Map<String, String> columnTypes, boolean nonNullable) implements Serializable {
     public static final DestinationTable DEFAULT = new DestinationTable(List.of(), List.of(), null, null, Deletes.SOFT,
-            java.util.Map.of());
+            java.util.Map.of(), false);
 
     /** What a delete at the source does to the ClickHouse table. */
     public enum Deletes {
@@ -43,10 +44,16 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
         return orderBy.stream().filter(c -> !key.contains(c)).toList();
     }
 
+    /** The same, with no Nullable column in ClickHouse. */
+    public DestinationTable asNonNullable() {
+        return new DestinationTable(orderBy, primaryKey, partitionBy, currentView, deletes, columnTypes, true);
+    }
+
     /** Whether both make the same ClickHouse table (keys, partitions, types): the view and deletes aside. */
     public boolean makesSameTable(DestinationTable other) {
         return orderBy.equals(other.orderBy) && primaryKey.equals(other.primaryKey)
-                && java.util.Objects.equals(partitionBy, other.partitionBy) && columnTypes.equals(other.columnTypes);
+                && java.util.Objects.equals(partitionBy, other.partitionBy) && columnTypes.equals(other.columnTypes)
+                && nonNullable == other.nonNullable;
     }
 
     @Override

@@ -79,6 +79,10 @@ public final class PipeSettings {
                     "Failures in a row (none ten minutes of running apart) after which the pipe goes Failed"
                             + " instead of retrying; unset: retry for as long as it takes.")
             .editableWhilePaused();
+    public static final PipeOption<Boolean> ALLOW_NULLABLE_COLUMNS = PipeOption.boolOption(
+            "allow_nullable_columns", true,
+            "true: a column that may be NULL at the source is Nullable in ClickHouse; false: no column is, and"
+                    + " NULL is written as the type's default (0, '', 1970-01-01), which takes less space.");
     public static final PipeOption<String> PUBLICATION_NAME = PipeOption.patternOption(
             "publication_name", null, "[a-z_][a-z0-9_]{0,62}", "a lower-case Postgres identifier",
             "Postgres publication; default ferry_<pipe name>.");
@@ -102,6 +106,7 @@ public final class PipeSettings {
             DROPPED_COLUMNS,
             INCOMPATIBLE_SCHEMA_CHANGE,
             MAX_RETRY_ATTEMPTS,
+            ALLOW_NULLABLE_COLUMNS,
             PUBLICATION_NAME,
             REPLICATION_SLOT_NAME);
 }

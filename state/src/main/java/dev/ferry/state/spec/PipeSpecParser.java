@@ -96,6 +96,11 @@ public final class PipeSpecParser {
         if (!problems.isEmpty()) {
             throw new PipeSpecException(problems);
         }
+        if (!settings.get(PipeSettings.ALLOW_NULLABLE_COLUMNS)) {
+            // pipe-wide, but it shapes each table as its own options do
+            tables = tables.stream().map(t -> new TableSpec(t.schema(), t.name(), t.target(), t.excludedColumns(),
+                    t.destination().asNonNullable())).toList();
+        }
         return new PipeSpec(name, source, destination, tables, settings);
     }
 
@@ -241,7 +246,7 @@ public final class PipeSpecParser {
         }
         String view = option(TableOptions.CURRENT_VIEW, entry, path);
         DestinationTable.Deletes deletes = option(TableOptions.DELETES, entry, path);
-        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes, columnTypes(entry, kind, path));
+        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes, columnTypes(entry, kind, path), false);
     }
 
     /** An entry's {@code column_types}, with Postgres column names folded; the types are checked at Setup. */

@@ -85,7 +85,7 @@ class PipeSpecParserTest {
                         "settings.sync_interval: unknown option (known: replication_mode, snapshot_num_rows_per_partition,"
                                 + " initial_load_parallelism, snapshot_number_of_parallel_tables, snapshot_partitioning,"
                                 + " sync_interval_seconds, pull_batch_size, dropped_columns, incompatible_schema_change,"
-                                + " max_retry_attempts, publication_name,"
+                                + " max_retry_attempts, allow_nullable_columns, publication_name,"
                                 + " replication_slot_name)"))
                 .hasMessageStartingWith("invalid pipe spec: ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
@@ -180,7 +180,10 @@ class PipeSpecParserTest {
         PipeSpec parsed = PipeSpecParser.parse(spec, Map.of());
         assertThat(parsed.tables().get(0).destination()).isEqualTo(new DestinationTable(
                 java.util.List.of("kind", "Created At", "id"), java.util.List.of("kind"), "toYYYYMM(\"Created At\")", "events_now",
-                DestinationTable.Deletes.IGNORE, Map.of("amount", "Decimal(18, 2)", "Note", "LowCardinality(String)")));
+                DestinationTable.Deletes.IGNORE, Map.of("amount", "Decimal(18, 2)", "Note", "LowCardinality(String)"),
+                false));
+        assertThat(PipeSpecParser.parse(spec + "settings: {allow_nullable_columns: false}\n", Map.of()).tables())
+                .allMatch(t -> t.destination().nonNullable());
         assertThat(parsed.toString()).contains("public.events -> events order by [kind, Created At, id] primary key [kind]"
                 + " partition by toYYYYMM(\"Created At\") viewed as events_now with types {amount=Decimal(18, 2),"
                 + " Note=LowCardinality(String)} deletes ignore");
