@@ -226,6 +226,7 @@ final class ClickHouseKeylessDeletes {
         List<ChangeRecord> tombstones = new ArrayList<>();
         int keyAt = schema.indexOf(schema.key().get(0));
         int gone = 0;
+        String firstGone = null;
         for (int i = 0; i < deletes.size(); i++) {
             ChangeRecord d = deletes.get(i);
             long commit = d.commitPosition();
@@ -237,7 +238,10 @@ final class ClickHouseKeylessDeletes {
                             ? fromStream : null;
             if (from == null) {
                 if (commit != 0 && newestSnapshot >= commit) {
-                    gone++;
+                    if (gone++ == 0) {
+                        firstGone = "version " + Long.toUnsignedString(d.version()) + ", commit " + commit
+                                + ", content hash " + hashes.get(i) + ", newest snapshot " + newestSnapshot;
+                    }
                 } else {
                     still.add(new Waiting(target, d));
                 }
@@ -251,7 +255,7 @@ final class ClickHouseKeylessDeletes {
         }
         if (gone > 0) {
             LOG.info("{}: {} deletes find no row from before them while a later snapshot's rows are there:"
-                    + " their rows were gone when that snapshot was read", target, gone);
+                    + " their rows were gone when that snapshot was read (the first: {})", target, gone, firstGone);
         }
         return tombstones;
     }
