@@ -198,16 +198,7 @@ class PostgresDestinationTableTest {
                     + " '|', ifNull(toString(qty), 'N'), '|', ifNull(status, 'N'), '|', ifNull(toString(at), 'N'), '|',"
                     + " ifNull(toString(at_tz), 'N'), '|', if(isNull(doc), 'N', toString(doc.k))) FROM `" + ch.name()
                     + "`.typed FINAL WHERE _is_deleted = 0 ORDER BY id";
-            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
-            List<String> source;
-            List<String> there;
-            do {
-                Thread.sleep(500);
-                source = pgRows(expected);
-                there = ch.query(actual).stream().map(r -> r.getString(1)).toList();
-            } while (!source.equals(there) && System.currentTimeMillis() < deadline);
-            assertThat(there).containsExactlyElementsOf(source);
-            System.out.println("typed: " + source.size() + " rows equal under the rules");
+            System.out.println("typed: " + awaitSameRows(expected, actual) + " rows equal under the rules");
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
@@ -240,16 +231,7 @@ class PostgresDestinationTableTest {
             String actual = "SELECT concat(toString(id), '|', toString(n), '|', t, '|', toString(d), '|', toString(m), '|',"
                     + " toString(b), '|', arrayStringConcat(a, ',')) FROM `" + ch.name()
                     + "`.plain FINAL WHERE _is_deleted = 0 ORDER BY id";
-            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
-            List<String> source;
-            List<String> there;
-            do {
-                Thread.sleep(500);
-                source = pgRows(expected);
-                there = ch.query(actual).stream().map(r -> r.getString(1)).toList();
-            } while (!source.equals(there) && System.currentTimeMillis() < deadline);
-            assertThat(there).containsExactlyElementsOf(source);
-            System.out.println("plain: " + source.size() + " rows equal, NULLs as defaults");
+            System.out.println("plain: " + awaitSameRows(expected, actual) + " rows equal, NULLs as defaults");
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }
@@ -265,6 +247,20 @@ class PostgresDestinationTableTest {
     private static String doc(String n) {
         return "CASE " + n + " % 5 WHEN 0 THEN jsonb_build_object('k', " + n + ") WHEN 1 THEN jsonb_build_object('k', 's' || "
                 + n + ", 'other', true) WHEN 2 THEN jsonb_build_array(" + n + ") WHEN 3 THEN NULL ELSE to_jsonb(" + n + ") END";
+    }
+
+    /** Waits until both queries (one text column each) list the same rows in the same order; returns how many. */
+    private int awaitSameRows(String pgSql, String chSql) throws Exception {
+        long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+        List<String> source;
+        List<String> there;
+        do {
+            Thread.sleep(500);
+            source = pgRows(pgSql);
+            there = ch.query(chSql).stream().map(r -> r.getString(1)).toList();
+        } while (!source.equals(there) && System.currentTimeMillis() < deadline);
+        assertThat(there).containsExactlyElementsOf(source);
+        return source.size();
     }
 
     private List<String> pgRows(String sql) throws Exception {

@@ -277,12 +277,9 @@ public final class PipeSpecParser {
         java.util.Map<String, String> folded = new java.util.LinkedHashMap<>();
         types.forEach((column, type) -> {
             try {
-                List<String> parts = PostgresIdentifiers.split(column);
-                if (parts.size() != 1) {
-                    throw new IllegalArgumentException("'" + column + "' is not a column name (quote names with dots)");
-                }
-                if (folded.put(parts.get(0), type) != null) {
-                    throw new IllegalArgumentException(parts.get(0) + " is listed twice");
+                String name = columnName(column);
+                if (folded.put(name, type) != null) {
+                    throw new IllegalArgumentException(name + " is listed twice");
                 }
             } catch (IllegalArgumentException e) {
                 problems.add(path + ": " + e.getMessage());
@@ -336,19 +333,25 @@ public final class PipeSpecParser {
         List<String> folded = new ArrayList<>();
         for (String name : names) {
             try {
-                List<String> parts = PostgresIdentifiers.split(name);
-                if (parts.size() != 1) {
-                    throw new IllegalArgumentException("'" + name + "' is not a column name (quote names with dots)");
+                String column = columnName(name);
+                if (folded.contains(column)) {
+                    throw new IllegalArgumentException(column + " is listed twice");
                 }
-                if (folded.contains(parts.get(0))) {
-                    throw new IllegalArgumentException(parts.get(0) + " is listed twice");
-                }
-                folded.add(parts.get(0));
+                folded.add(column);
             } catch (IllegalArgumentException e) {
                 problems.add(path + ": " + e.getMessage());
             }
         }
         return folded;
+    }
+
+    /** A Postgres column name as written in a spec, folded like an identifier in SQL. */
+    private static String columnName(String written) {
+        List<String> parts = PostgresIdentifiers.split(written);
+        if (parts.size() != 1) {
+            throw new IllegalArgumentException("'" + written + "' is not a column name (quote names with dots)");
+        }
+        return parts.get(0);
     }
 
     /** The source id a table name on a command line means ({@code Public.Orders} is {@code public.orders}). */
