@@ -304,6 +304,48 @@ class PostgresSchemaChangeTest {
     }
 
     /**
+     * A column retyped (int to bigint: ClickHouse's Int32 cannot take it in place) in the middle of
+     * the initial load, with no row of the table changed after it, so no relation message tells the
+     * stream: the load leaves the table to the change stream, which sees the change in the catalog and
+     * copies the table again; it ends exact, with the new type. Then the same while the stream runs.
+     */
+    @Test
+    void retypedDuringTheInitialLoad(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        pg.execute("CREATE TABLE big (id int PRIMARY KEY, v int, pad text)",
+                "INSERT INTO big SELECT g, g * 3, 'x' FROM generate_series(1, 600000) g", "ANALYZE big");
+        PipeSpec spec = PipeTestKit.spec("ddl_retype_load", pg, ch, "[big]",
+                "{snapshot_num_rows_per_partition: 20000, initial_load_parallelism: 1, sync_interval_seconds: 2}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
+        try {
+            var status = new dev.ferry.operators.clickhouse.ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+            while (status.progress(spec.name()).stream().mapToLong(r -> r.partitionsDone()).sum() < 1
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            pg.execute("ALTER TABLE big ALTER COLUMN v TYPE bigint");
+            var progress = status.progress(spec.name()).get(0);
+            System.out.println("retyped during the load at " + progress.partitionsDone() + "/" + progress.partitionsTotal());
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            System.out.println("big: " + awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "big"), "big", MINUTES));
+            assertThat(columnType("big", "v")).isEqualTo("Nullable(Int64)");
+            // while the stream runs, again with no row changed after: it finds the change in the catalog
+            pg.execute("ALTER TABLE big ALTER COLUMN v TYPE numeric(30, 0)");
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "big"), "big", MINUTES);
+            long deadline2 = System.currentTimeMillis() + MINUTES.toMillis();
+            while (!columnType("big", "v").equals("Nullable(Decimal(30, 0))") && System.currentTimeMillis() < deadline2) {
+                Thread.sleep(200);
+            }
+            assertThat(columnType("big", "v")).isEqualTo("Nullable(Decimal(30, 0))");
+            pg.execute("UPDATE big SET v = 5000000000 * id WHERE id % 1000 = 0");
+            awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "big"), "big", MINUTES);
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /**
      * DDL interleaved with DML at random ({@code -Dferry.ddl.seed}, {@code -Dferry.ddl.rounds}):
      * columns added (with and without constant defaults, NOT NULL with a default), dropped, renamed,
      * NOT NULL dropped, types changed (with new values: USING, also where ClickHouse's type stays),

@@ -59,6 +59,17 @@ import org.slf4j.LoggerFactory;
  */
 final class PgOutputChangeMapper {
     private static final Logger LOG = LoggerFactory.getLogger(PgOutputChangeMapper.class);
+    static final long CATALOG_LOOK_MILLIS = 10_000;
+    /** Columns (number, type, name), storage and key indexes: what a retype, rename, rewrite or new key changes. */
+    private static final String CATALOG_SHAPES_SQL = """
+            SELECT c.oid, concat_ws('|', c.relfilenode, c.relreplident,
+                (SELECT string_agg(concat_ws(' ', a.attnum, a.atttypid, a.atttypmod, a.attname, a.attisdropped), ','
+                        ORDER BY a.attnum)
+                   FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
+                (SELECT string_agg(concat_ws(' ', i.indexrelid, i.indkey::text, i.indisprimary, i.indisreplident), ','
+                        ORDER BY i.indexrelid)
+                   FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)))
+            FROM pg_class c WHERE c.oid = ANY (?)""";
 
     /**
      * A relation of the pipe as its rows arrive: which schema column each relation column fills, and
@@ -87,6 +98,9 @@ final class PgOutputChangeMapper {
     /** Per table, each column's type (oid and modifier) as the last relation message gave it. */
     private final Map<String, Map<String, List<Integer>>> loggedTypes = new HashMap<>();
     private final PostgresToastFill toast;
+    /** Per table oid, its catalog entry as last looked at ({@link #watchCatalog}). */
+    private Map<Long, String> catalogShapes = Map.of();
+    private long nextCatalogLook;
     /** The WAL position of the last insert and how many rows were logged there before it. */
     private long lastInsertLsn = -1;
     private int rowsAtLsn;
@@ -155,20 +169,64 @@ final class PgOutputChangeMapper {
                 reloading.add(table);
             }
         }
+        catalogShapes = catalogShapes(); // before the look: a change made during it is found by the next
+        nextCatalogLook = System.currentTimeMillis() + CATALOG_LOOK_MILLIS;
         for (String table : List.copyOf(schemas.keySet())) {
             if (!reloading.contains(table)) {
-                Current current = current(table);
-                TableSchema now = current.table().schema();
-                String why = incompatibility(schemas.get(table), now, current.filled());
-                if (why == null) {
-                    why = current.storage().rewrittenSince(storage.get(table), schemas.get(table), now);
-                }
-                storage.put(table, current.storage());
-                if (why != null) {
-                    reload(table, why, out);
+                followCatalog(table, out);
+            }
+        }
+    }
+
+    /**
+     * Between transactions, every {@link #CATALOG_LOOK_MILLIS}: a table whose catalog entry changed
+     * since the last look is checked as at start. A change the destination cannot follow is then
+     * copied again even when no row of the table is logged after it, which would otherwise be the
+     * first the stream hears of it; the initial load leaves tables it finds so changed to this.
+     */
+    void watchCatalog(Consumer<ChangeRecord> out) throws SQLException {
+        if (System.currentTimeMillis() < nextCatalogLook) {
+            return;
+        }
+        Map<Long, String> now = catalogShapes();
+        nextCatalogLook = System.currentTimeMillis() + CATALOG_LOOK_MILLIS;
+        for (Map.Entry<Long, String> e : now.entrySet()) {
+            String before = catalogShapes.get(e.getKey());
+            String table = byOid.get(e.getKey());
+            if (before != null && !before.equals(e.getValue()) && schemas.containsKey(table)) {
+                followCatalog(table, out);
+            }
+        }
+        catalogShapes = now;
+    }
+
+    /** Copies {@code table} again if the catalog has it changed in a way its destination cannot follow. */
+    private void followCatalog(String table, Consumer<ChangeRecord> out) throws SQLException {
+        Current current = current(table);
+        TableSchema now = current.table().schema();
+        String why = incompatibility(schemas.get(table), now, current.filled());
+        if (why == null) {
+            why = current.storage().rewrittenSince(storage.get(table), schemas.get(table), now);
+        }
+        storage.put(table, current.storage());
+        if (why != null) {
+            reload(table, why, out);
+        }
+    }
+
+    /** Per table oid, what of its catalog entry a change the destination may not follow alters. */
+    private Map<Long, String> catalogShapes() throws SQLException {
+        Map<Long, String> shapes = new HashMap<>();
+        try (Connection conn = connections.open("schema");
+                java.sql.PreparedStatement st = conn.prepareStatement(CATALOG_SHAPES_SQL)) {
+            st.setArray(1, conn.createArrayOf("oid", byOid.keySet().toArray()));
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    shapes.put(rs.getLong(1), rs.getString(2));
                 }
             }
         }
+        return shapes;
     }
 
     /** Copies again the tables whose copy was cut short since the stream started (a lost connection). */

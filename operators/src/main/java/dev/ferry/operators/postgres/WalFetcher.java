@@ -169,6 +169,8 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 batch.add(WalSplit.ID, WalEvent.leavesKnown(partitions.known()));
             }
             if (!inTransaction) {
+                mapper.watchCatalog(out);
+                handOnStorage(batch);
                 reloads.step(out, mapper::schema);
             }
             handOnReloads(batch);
