@@ -61,13 +61,14 @@ public final class PipeGraph {
     }
 
     /** Adds the initial load: {@code readers} parallel readers, each chained to its writer. */
-    public void addLoad(Source<ChangeRecord, ?, ?> source, int readers, String name, String uid) {
+    public void addLoad(Source<ChangeRecord, ?, ?> source, int readers, String name, String uid,
+            ClickHouseWriter.Role role) {
         slots = readers;
         add(env.fromSource(source, WatermarkStrategy.noWatermarks(), named(name + " " + run.generation()))
                 .setParallelism(readers)
                 .uid(uid + "-" + run.generation())
                 .transform(named("clickhouse (initial load)"), RecordTypeInfo.DURABLE_PROGRESS,
-                        new ClickHouseWriter(spec, loadTargets(), Map.of()))
+                        new ClickHouseWriter(spec, loadTargets(), Map.of(), role))
                 .setParallelism(readers)
                 .uid("clickhouse-snapshot-" + run.generation()));
     }
@@ -80,7 +81,7 @@ public final class PipeGraph {
         add(env.fromSource(source, WatermarkStrategy.noWatermarks(), named(name))
                 .setParallelism(1)
                 .uid(uid)
-                .transform(named("clickhouse (changes)"), RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, tables, copies))
+                .transform(named("clickhouse (changes)"), RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, tables, copies, ClickHouseWriter.Role.CHANGES))
                 .setParallelism(1)
                 .uid("clickhouse-changes"));
     }

@@ -1,6 +1,7 @@
 package dev.ferry.jobs.mongo;
 
 import dev.ferry.jobs.PipeGraph;
+import dev.ferry.operators.clickhouse.ClickHouseWriter;
 import dev.ferry.operators.mongo.MongoChangeStreamSource;
 import dev.ferry.operators.mongo.MongoSnapshotSource;
 import dev.ferry.state.lifecycle.PipeRun;
@@ -31,7 +32,7 @@ public final class MongoPipeJob {
         PipeGraph graph = new PipeGraph(env, spec, start.collections(), run);
         if (run.loads()) {
             MongoSnapshotSource snapshot = new MongoSnapshotSource(spec, run.loadTables(), start.startTime());
-            graph.addLoad(snapshot, snapshot.readers(), "mongodb initial load", "mongodb-snapshot");
+            graph.addLoad(snapshot, snapshot.readers(), "mongodb initial load", "mongodb-snapshot", ClickHouseWriter.Role.LOAD);
         }
         if (spec.setting(PipeSettings.REPLICATION_MODE) != ReplicationMode.SNAPSHOT) {
             graph.addChanges(new MongoChangeStreamSource(spec, start.collectionIds(), start.startTime()), "mongodb changes",

@@ -1,6 +1,7 @@
 package dev.ferry.jobs.postgres;
 
 import dev.ferry.jobs.PipeGraph;
+import dev.ferry.operators.clickhouse.ClickHouseWriter;
 import dev.ferry.operators.postgres.CtidSnapshotSource;
 import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.SlotSnapshotExporter;
@@ -42,7 +43,8 @@ public final class PostgresPipeJob {
                     : new SlotSnapshotExporter(spec.replicationSlotName());
             CtidSnapshotSource snapshot = new CtidSnapshotSource(spec,
                     tables.stream().filter(t -> run.loadTables().contains(t.spec().sourceId())).toList(), exporter);
-            graph.addLoad(snapshot, snapshot.readers(), "postgres initial load", "postgres-snapshot");
+            graph.addLoad(snapshot, snapshot.readers(), "postgres initial load", "postgres-snapshot",
+                    mode == ReplicationMode.SNAPSHOT ? ClickHouseWriter.Role.LOAD : ClickHouseWriter.Role.LOAD_BESIDE_CHANGES);
         }
         if (mode != ReplicationMode.SNAPSHOT) {
             graph.addChanges(WalChangeSource.create(spec, tables, run), "postgres changes", "postgres-wal");

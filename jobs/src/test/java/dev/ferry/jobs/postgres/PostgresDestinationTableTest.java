@@ -147,6 +147,73 @@ class PostgresDestinationTableTest {
     }
 
     /**
+     * {@code deletes: hard}: rows deleted at the source (one by one, moved to another sorting key,
+     * deleted and inserted again, truncated) end with none of their versions left in the table's
+     * parts, not only hidden by FINAL, while the rest stays equal to the source. Prints how long after
+     * the last change the deleted rows' bytes were gone.
+     */
+    @Test
+    void hardDeletesLeaveNoVersionOfDeletedRows(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
+        System.out.println("hard deletes seed: " + seed + " (-Dferry.keys.seed to repeat)");
+        Random random = new Random(seed);
+        pg.execute("CREATE TABLE acct (id int PRIMARY KEY, grp int, v text)", "ALTER TABLE acct REPLICA IDENTITY FULL",
+                "INSERT INTO acct SELECT g, g % 10, 'v' || g FROM generate_series(1, 5000) g");
+        PipeSpec spec = PipeTestKit.spec("hard", pg, ch, "[{source: acct, order_by: [grp, id], deletes: hard}]",
+                "{sync_interval_seconds: 1, hard_delete_interval_seconds: 2}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        try {
+            awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 100; i++) {
+                    int id = 1 + random.nextInt(6000);
+                    pg.execute(switch (random.nextInt(5)) {
+                        case 0 -> "INSERT INTO acct SELECT g, g % 7, 'new' FROM generate_series(" + id + ", " + (id + 5)
+                                + ") g ON CONFLICT (id) DO UPDATE SET v = 'again'";
+                        case 1 -> "UPDATE acct SET grp = grp + 1 WHERE id BETWEEN " + id + " AND " + (id + 10);
+                        case 2 -> "UPDATE acct SET v = v || '+' WHERE id BETWEEN " + id + " AND " + (id + 10);
+                        default -> "DELETE FROM acct WHERE id BETWEEN " + id + " AND " + (id + random.nextInt(20));
+                    });
+                }
+                if (round == 1) {
+                    pg.execute("TRUNCATE acct", "INSERT INTO acct SELECT g, g % 3, 'after' FROM generate_series(1, 4000) g");
+                }
+            }
+            long lastChange = System.currentTimeMillis();
+            try (Connection c = pg.connect()) {
+                System.out.println("acct: " + awaitEqual(pg, ch,
+                        PostgresCatalog.read(c, spec.table("public.acct").orElseThrow(), true).schema(), "acct", MINUTES));
+            }
+            java.util.Set<Integer> atSource = new java.util.HashSet<>();
+            try (Connection c = pg.connect(); var st = c.createStatement(); var rs = st.executeQuery("SELECT id FROM acct")) {
+                while (rs.next()) {
+                    atSource.add(rs.getInt(1));
+                }
+            }
+            String table = "`" + ch.name() + "`.acct";
+            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+            while (true) {
+                // every row version in the parts, none hidden by a lightweight delete: no key the source lacks
+                List<Integer> stored = ch.query("SELECT DISTINCT id FROM " + table).stream().map(r -> r.getInteger(1)).toList();
+                long tombstones = ch.count("SELECT count() FROM " + table + " WHERE _is_deleted = 1");
+                long hidden = ch.count("SELECT sum(rows) FROM system.parts WHERE database = '" + ch.name()
+                        + "' AND table = 'acct' AND active") - ch.count("SELECT count() FROM " + table);
+                long gone = stored.stream().filter(id -> !atSource.contains(id)).count();
+                if (gone == 0 && tombstones == 0 && hidden == 0) {
+                    break;
+                }
+                assertThat(System.currentTimeMillis()).as(gone + " deleted keys, " + tombstones + " deletes and " + hidden
+                        + " hidden rows still stored").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            System.out.println("deleted rows' bytes gone " + (System.currentTimeMillis() - lastChange)
+                    + " ms after the last change (hard_delete_interval_seconds: 2)");
+        } finally {
+            cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /**
      * {@code column_types}: the ClickHouse columns have the chosen types, and every value through the
      * load and the change stream is the source's under the stated rules (decimals rounded half up,
      * NULL beyond the precision or for NaN; timestamps truncated; JSON that is not an object NULL),

@@ -117,6 +117,27 @@ class PostgresLoadRestoreTest {
     }
 
     /**
+     * A CDC pipe paused mid-load, a column retyped (int to bigint, which ClickHouse's Int32 column
+     * cannot take in place) and rows changed: the resumed load reads the table in its new shape, which
+     * its ClickHouse table does not fit, and leaves it to the change stream, which copies it again.
+     */
+    @Test
+    void aCdcLoadResumedAfterARetypeLeavesTheTableToTheStream(@InjectMiniCluster MiniCluster cluster,
+            @TempDir Path savepoints) throws Exception {
+        PipeSpec spec = PipeTestKit.spec("restore", pg, ch, "[big]", "{" + SETTINGS + "}");
+        String savepoint = pauseMidLoad(cluster, spec, savepoints);
+
+        pg.execute("ALTER TABLE big ALTER COLUMN v TYPE bigint",
+                "UPDATE big SET v = v * 10000000 WHERE id % " + (2 + random.nextInt(20)) + " = 0");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
+        awaitState(ch, spec.name(), PipeState.RUNNING, SETTLE);
+        System.out.println("big: " + awaitEqual(pg, ch, currentSchema(pg, "big"), "big", SETTLE));
+        assertThat(ch.query("SELECT type FROM system.columns WHERE database = '" + ch.name()
+                + "' AND table = 'big' AND name = 'v'").get(0).getString(1)).isEqualTo("Int64");
+        cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
+    }
+
+    /**
      * A CDC pipe's keyless table is copied by the change stream. Paused mid-copy, its duplicates
      * updated and deleted, the table rewritten: the copy is made again under a new snapshot, and the
      * table ends equal (it used to be loaded by ctid ranges, and an interrupted load could keep or

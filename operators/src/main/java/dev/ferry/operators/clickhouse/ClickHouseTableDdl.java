@@ -295,6 +295,27 @@ public final class ClickHouseTableDdl {
                 + Long.toUnsignedString(truncateVersion) + ") OR " + version + " <= " + commitPosition;
     }
 
+    /**
+     * Removes every version of the rows whose newest version is a delete (deletes: hard), by a mutation,
+     * which rewrites the parts that hold them. Rows are told apart by the sorting key, as the table
+     * replaces them. A row written again after the mutation was made is in a part the mutation does not
+     * touch, and its newest version is no longer a delete, so none of its versions goes. The subquery
+     * reads the table as each replica has it, hence the setting (each removes only deleted rows).
+     */
+    public static String purgeDeleted(ClickHouseDestinationLayout layout, String table, List<String> sortingColumns) {
+        String key = sortingColumns.stream().map(ClickHouseSql::quoteIdent).collect(java.util.stream.Collectors.joining(", "));
+        String from = qualified(layout.database(), table);
+        return "ALTER TABLE " + from + layout.onCluster() + " DELETE WHERE (" + key + ") IN (SELECT " + key + " FROM " + from
+                + " WHERE (" + key + ") IN (SELECT " + key + " FROM " + from + " WHERE " + quoteIdent(IS_DELETED) + " = 1)"
+                + " GROUP BY " + key + " HAVING argMax(" + quoteIdent(IS_DELETED) + ", " + quoteIdent(VERSION) + ") = 1)"
+                + " SETTINGS allow_nondeterministic_mutations = 1";
+    }
+
+    /** Rewrites the parts of {@code table} that hold rows a lightweight DELETE (a TRUNCATE's) only hid. */
+    public static String applyDeletedMask(ClickHouseDestinationLayout layout, String table) {
+        return "ALTER TABLE " + qualified(layout.database(), table) + layout.onCluster() + " APPLY DELETED MASK";
+    }
+
     /** Deletes the rows of {@code table} read under snapshots older than {@code version}; changes stay. */
     public static String deleteSnapshotsBefore(ClickHouseDestinationLayout layout, String table, long version) {
         return "DELETE FROM " + qualified(layout.database(), table) + layout.onCluster() + " WHERE "

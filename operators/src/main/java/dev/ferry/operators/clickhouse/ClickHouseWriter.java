@@ -98,10 +98,31 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private final Map<String, DestinationTable> destinations = new java.util.HashMap<>();
     private transient long keylessAttemptMillis;
 
+    /** Which rows a writer writes, which decides what else it does. */
+    public enum Role {
+        /** An initial load that no change stream follows up on: a table that stops fitting its rows fails the pipe. */
+        LOAD,
+        /**
+         * An initial load beside a change stream that copies again every table changed at the source in
+         * a way its ClickHouse table cannot follow (Postgres CDC): it leaves such a table's rows to that copy.
+         */
+        LOAD_BESIDE_CHANGES,
+        /** The change stream: it also removes the deleted rows of tables with {@code deletes: hard}. */
+        CHANGES
+    }
+
+    private final Role role;
+    private final long purgeIntervalMillis;
+    private transient long nextPurgeMillis;
+    /** Tables whose load rows are left to the change stream, logged once each. */
+    private transient Set<String> leftToStream;
+
     /**
      * @param copies per source table, other ClickHouse tables that get the same rows (resync copies)
      */
-    public ClickHouseWriter(PipeSpec spec, List<TableSchema> tables, Map<String, List<String>> copies) {
+    public ClickHouseWriter(PipeSpec spec, List<TableSchema> tables, Map<String, List<String>> copies, Role role) {
+        this.role = role;
+        this.purgeIntervalMillis = spec.setting(PipeSettings.HARD_DELETE_INTERVAL_SECONDS) * 1000L;
         this.pipe = spec.name();
         this.connections = new ClickHouseConnections(spec.destination());
         this.statusDatabase = spec.destination().get(DestinationOptions.STATUS_DATABASE);
@@ -142,6 +163,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         metrics = new HashMap<>();
         replaced = new java.util.HashSet<>();
         unfit = new HashMap<>();
+        leftToStream = new java.util.HashSet<>();
         reloads = new HashMap<>();
         status = new ClickHouseStatusTables(client, statusDatabase);
         for (TableSchema t : tables) {
@@ -154,6 +176,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             keylessDeletes.forgetTarget(t.sourceId(), ClickHouseResync.reloadOf(t.target()));
         }
         progress = new DurableProgress.Builder();
+        nextPurgeMillis = getProcessingTimeService().getCurrentProcessingTime() + purgeIntervalMillis;
         scheduleSyncTimer();
     }
 
@@ -399,8 +422,51 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             if (retryKeyless) {
                 keylessAttemptMillis = time;
             }
+            if (role == Role.CHANGES && time >= nextPurgeMillis) {
+                purgeDeleted();
+                nextPurgeMillis = time + purgeIntervalMillis;
+            }
             scheduleSyncTimer();
         });
+    }
+
+    /**
+     * Tables with {@code deletes: hard} lose their deleted rows for good
+     * ({@link ClickHouseTableDdl#purgeDeleted}), and rows a TRUNCATE's DELETE only hid. Only while the
+     * pipe is Running, and not in a table being copied again: an initial load or a copy may still bring
+     * an older version of a deleted row, which would come back if its delete were gone. A table whose
+     * last purge is still running is left to the next time.
+     */
+    private void purgeDeleted() {
+        List<TableBuffer> hard = buffers.values().stream().filter(b -> {
+            String table = b.schema().sourceId();
+            return destination(table).deletes() == DestinationTable.Deletes.HARD && !replaced.contains(table)
+                    && !reloads.containsKey(table) && !unfit.containsKey(table);
+        }).toList();
+        if (hard.isEmpty() || status.lastState(pipe).orElse(null) != PipeState.RUNNING) {
+            return;
+        }
+        for (TableBuffer b : hard) {
+            String target = b.schema().target();
+            String where = " WHERE database = " + ClickHouseSql.quoteLiteral(layout.database()) + " AND table = "
+                    + ClickHouseSql.quoteLiteral(target);
+            if (count("SELECT count() FROM system.mutations" + where + " AND NOT is_done") > 0) {
+                continue;
+            }
+            if (count("SELECT count() FROM " + ClickHouseSql.qualified(layout.database(), layout.insertTable(target))
+                    + " WHERE " + ClickHouseSql.quoteIdent(ClickHouseTableDdl.IS_DELETED) + " = 1") > 0) {
+                ClickHouseConnections.execute(client, ClickHouseTableDdl.purgeDeleted(layout, target,
+                        ClickHouseTableDdl.sortingColumns(b.schema(), destination(b.schema().sourceId()))));
+                LOG.info("{}: removing the rows deleted at the source from {}", b.schema().sourceId(), target);
+            }
+            if (count("SELECT count() FROM system.parts" + where + " AND active AND has_lightweight_delete") > 0) {
+                ClickHouseConnections.execute(client, ClickHouseTableDdl.applyDeletedMask(layout, target));
+            }
+        }
+    }
+
+    private long count(String sql) {
+        return ClickHouseConnections.queryAll(client, sql).get(0).getLong(1);
     }
 
     /**
@@ -416,7 +482,17 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
         String why = unfit.get(buffer.schema().sourceId());
         if (why != null && !replaced.contains(buffer.schema().sourceId())) {
-            throw new SuppressRestartsException(new IllegalStateException(why));
+            if (role != Role.LOAD_BESIDE_CHANGES) {
+                throw new SuppressRestartsException(new IllegalStateException(why));
+            }
+            // The stream copies the table once it sees the change: the copy and the changes after it hold these rows.
+            if (leftToStream.add(buffer.schema().sourceId())) {
+                LOG.info("{}: its initial load's rows are left to the change stream, which copies it again ({})",
+                        buffer.schema().sourceId(), why);
+            }
+            buffer.reportTo(progress);
+            buffer.clear();
+            return;
         }
         long start = System.nanoTime();
         for (java.util.Iterator<String> it = buffer.copies().iterator(); it.hasNext(); ) {

@@ -289,7 +289,7 @@ class ClickHouseReplicationEngineTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.fromData(records, RecordTypeInfo.CHANGE_RECORD)
-                .transform("clickhouse", RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, List.of(ORDERS), Map.of()))
+                .transform("clickhouse", RecordTypeInfo.DURABLE_PROGRESS, new ClickHouseWriter(spec, List.of(ORDERS), Map.of(), ClickHouseWriter.Role.CHANGES))
                 .sinkTo(new DiscardingSink<>());
         env.execute("writer");
     }

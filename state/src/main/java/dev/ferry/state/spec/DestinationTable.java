@@ -22,6 +22,11 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
     public enum Deletes {
         /** A row version marked {@code _is_deleted = 1}: gone from {@code FINAL WHERE _is_deleted = 0}. */
         SOFT,
+        /**
+         * As {@link #SOFT}, and every {@link PipeSettings#HARD_DELETE_INTERVAL_SECONDS} the deleted rows
+         * (every version of them) leave the table's parts for good.
+         */
+        HARD,
         /** Nothing: rows deleted (or truncated) at the source stay, as last seen, for audit. */
         IGNORE
     }

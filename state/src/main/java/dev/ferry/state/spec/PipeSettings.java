@@ -61,6 +61,11 @@ public final class PipeSettings {
                     "sync_interval_seconds", 10, 1, 86_400,
                     "Longest time a change waits in Ferry before it is written to ClickHouse.")
             .editableWhilePaused();
+    public static final PipeOption<Integer> HARD_DELETE_INTERVAL_SECONDS = PipeOption.intOption(
+                    "hard_delete_interval_seconds", 300, 1, 86_400,
+                    "How often tables with deletes: hard lose the rows deleted at the source for good (one"
+                            + " ClickHouse mutation per table that has some).")
+            .editableWhilePaused();
     public static final PipeOption<Integer> PULL_BATCH_SIZE = PipeOption.intOption(
                     "pull_batch_size", 100_000, 1, 10_000_000,
                     "Rows of one table buffered before they are written to ClickHouse.")
@@ -102,6 +107,7 @@ public final class PipeSettings {
             SNAPSHOT_NUMBER_OF_PARALLEL_TABLES,
             SNAPSHOT_PARTITIONING,
             SYNC_INTERVAL_SECONDS,
+            HARD_DELETE_INTERVAL_SECONDS,
             PULL_BATCH_SIZE,
             DROPPED_COLUMNS,
             INCOMPATIBLE_SCHEMA_CHANGE,

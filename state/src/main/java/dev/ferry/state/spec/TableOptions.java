@@ -45,7 +45,8 @@ public final class TableOptions {
     public static final PipeOption<DestinationTable.Deletes> DELETES = PipeOption.enumOption(
             "deletes", DestinationTable.Deletes.SOFT, DestinationTable.Deletes.class,
             "What a delete (or TRUNCATE) at the source does: soft marks the row deleted (_is_deleted = 1);"
-                    + " ignore keeps the row as last seen, for audit.");
+                    + " hard does so, then removes the row's every version from the table's parts once the pipe is"
+                    + " Running (every hard_delete_interval_seconds); ignore keeps the row as last seen, for audit.");
 
     /** Column names to ClickHouse types, as written in the spec. */
     public record ColumnTypes(java.util.Map<String, String> types) implements Serializable {
