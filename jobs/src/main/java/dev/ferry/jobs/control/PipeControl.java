@@ -12,6 +12,7 @@ import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
+import dev.ferry.operators.clickhouse.ClickHouseTypes;
 import dev.ferry.operators.postgres.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
@@ -313,8 +314,10 @@ public final class PipeControl {
             ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
             for (TableSchema t : schemas) {
                 if (run.resyncTables().contains(t.sourceId())) {
-                    ClickHouseResync.createCopy(client, layout, t,
-                            spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT), run.generation());
+                    // json_type: auto as the table it replaces has it, which the change stream writes alike
+                    ClickHouseResync.createCopy(client, layout, t, ClickHouseTypes.decideJson(client, layout.database(),
+                            t.target(), spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT)),
+                            run.generation());
                 }
             }
             return null;

@@ -108,7 +108,7 @@ public final class MongoPipeSetup {
             } else if (wanted == DocColumnType.STRING) {
                 asJson = false;
             } else {
-                jsonSupported = jsonSupported != null ? jsonSupported : supportsJsonObjects(client);
+                jsonSupported = jsonSupported != null ? jsonSupported : ClickHouseTypes.supportsJsonObjects(client);
                 asJson = jsonSupported;
                 if (!asJson && wanted == DocColumnType.JSON) {
                     problems.add("destination.doc_column_type: json, but the ClickHouse server cannot take JSON text into a"
@@ -122,20 +122,5 @@ public final class MongoPipeSetup {
             throw new PipeSetupException(String.join("; ", problems));
         }
         return schemas;
-    }
-
-    private static boolean supportsJsonObjects(Client client) {
-        String names = String.join(", ", ClickHouseTypes.JSON_OBJECT_SETTINGS.keySet().stream()
-                .map(ClickHouseSql::quoteLiteral).toList());
-        if (client.queryAll("SELECT count() FROM system.settings WHERE name IN (" + names + ")").get(0).getLong(1)
-                < ClickHouseTypes.JSON_OBJECT_SETTINGS.size()) {
-            return false;
-        }
-        try {
-            client.queryAll("SELECT CAST('{}' AS JSON)"); // refused where JSON is still experimental and off
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 }

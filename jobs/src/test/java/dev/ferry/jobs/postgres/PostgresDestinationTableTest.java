@@ -272,6 +272,58 @@ class PostgresDestinationTableTest {
     }
 
     /**
+     * {@code json_type: auto} (JSON on this server) and {@code numeric_type} for the columns
+     * {@code column_types} does not name, values under the stated rules through the load and the
+     * stream; then, with {@code decimal_out_of_range: fail}, a value beyond the precision stops the
+     * pipe naming the column instead of being written as NULL.
+     */
+    @Test
+    void tableWideTypesAndTheOutOfRangeRule(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
+        System.out.println("table-wide types seed: " + seed + " (-Dferry.keys.seed to repeat)");
+        Random random = new Random(seed);
+        pg.execute("CREATE TABLE wide (id int PRIMARY KEY, amount numeric, rate numeric, doc jsonb, raw json,"
+                        + " fixed numeric(12, 3))",
+                "INSERT INTO wide SELECT g, g / 8.0 + g % 5 * 0.00005, CASE WHEN g % 9 = 0 THEN NULL ELSE -g * 1.5 END, "
+                        + doc("g") + ", " + doc("g") + "::json, g / 3.0 FROM generate_series(1, 3000) g");
+        PipeSpec spec = PipeTestKit.spec("wide", pg, ch, "[{source: wide, json_type: auto, numeric_type: 'Decimal(20, 4)',"
+                + " decimal_out_of_range: fail, column_types: {rate: 'Decimal(30, 1)'}}]", "{sync_interval_seconds: 1}");
+        JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
+        assertThat(ch.query("SELECT name, type FROM system.columns WHERE database = '" + ch.name()
+                + "' AND table = 'wide' AND name NOT LIKE '\\_%' ORDER BY position").stream()
+                .map(r -> r.getString(1) + " " + r.getString(2))).containsExactly("id Int32",
+                "amount Nullable(Decimal(20, 4))", "rate Nullable(Decimal(30, 1))", "doc Nullable(JSON)", "raw Nullable(JSON)",
+                "fixed Nullable(Decimal(12, 3))");
+        awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
+        for (int i = 0; i < 200; i++) {
+            int id = 1 + random.nextInt(3200);
+            pg.execute(switch (random.nextInt(3)) {
+                case 0 -> "UPDATE wide SET amount = amount * -7.77777, doc = " + doc(Integer.toString(random.nextInt(50)))
+                        + " WHERE id BETWEEN " + id + " AND " + (id + 10);
+                case 1 -> "INSERT INTO wide (id, amount, raw) VALUES (" + (4000 + i) + ", " + random.nextInt(1 << 30)
+                        + ".123456, '{\"k\": " + i + "}') ON CONFLICT DO NOTHING";
+                default -> "DELETE FROM wide WHERE id = " + id;
+            });
+        }
+        String expected = "SELECT id::text || '|' || coalesce(trim_scale(round(amount, 4))::text, 'N') || '|'"
+                + " || coalesce(trim_scale(round(rate, 1))::text, 'N') || '|'"
+                + " || coalesce(CASE WHEN jsonb_typeof(doc) = 'object' THEN doc ->> 'k' END, 'N') || '|'"
+                + " || coalesce(CASE WHEN json_typeof(raw) = 'object' THEN raw ->> 'k' END, 'N') || '|'"
+                + " || coalesce(trim_scale(fixed)::text, 'N') FROM wide ORDER BY id";
+        String actual = "SELECT concat(toString(id), '|', ifNull(toString(amount), 'N'), '|', ifNull(toString(rate), 'N'), '|',"
+                + " if(isNull(doc), 'N', toString(doc.k)), '|', if(isNull(raw), 'N', toString(raw.k)), '|',"
+                + " ifNull(toString(fixed), 'N')) FROM `" + ch.name() + "`.wide FINAL WHERE _is_deleted = 0 ORDER BY id";
+        System.out.println("wide: " + awaitSameRows(expected, actual) + " rows equal under the rules");
+
+        pg.execute("UPDATE wide SET amount = 123456789012345678 WHERE id = (SELECT min(id) FROM wide)");
+        Throwable failure = cluster.requestJobResult(job).get(2, TimeUnit.MINUTES).getSerializedThrowable()
+                .orElseThrow().deserializeError(getClass().getClassLoader());
+        assertThat(com.google.common.base.Throwables.getStackTraceAsString(failure))
+                .contains("123456789012345678").contains("does not fit column amount Nullable(Decimal(20, 4))")
+                .contains("decimal_out_of_range is fail");
+    }
+
+    /**
      * {@code allow_nullable_columns: false}: no column is Nullable in ClickHouse, and every NULL of the
      * source, loaded or changed, reads as its type's default there.
      */

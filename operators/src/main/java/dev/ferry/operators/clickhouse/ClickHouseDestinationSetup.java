@@ -59,7 +59,8 @@ public final class ClickHouseDestinationSetup {
             for (TableSchema t : tables) {
                 boolean existed = !client.queryAll("EXISTS TABLE " + ClickHouseSql.qualified(database, t.target()))
                         .get(0).getString(1).equals("0");
-                DestinationTable shape = spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT);
+                DestinationTable shape = ClickHouseTypes.decideJson(client, database, t.target(),
+                        spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT));
                 if (existed) {
                     List<String> unfit = ClickHouseExistingTable.problems(client, layout,
                             ClickHouseTypeOverrides.apply(t, shape), newPipe);

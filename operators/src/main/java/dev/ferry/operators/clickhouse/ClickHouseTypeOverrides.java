@@ -54,12 +54,13 @@ public final class ClickHouseTypeOverrides {
 
     private static TableSchema apply(TableSchema table, DestinationTable destination,
             java.util.function.Consumer<String> misfit) {
-        if (destination.columnTypes().isEmpty() && !destination.nonNullable()) {
+        if (destination.columnTypes().isEmpty() && !destination.nonNullable() && destination.numericType() == null
+                && destination.jsonType() != DestinationTable.JsonType.JSON) {
             return table;
         }
         List<String> sorting = destination.sortingColumns(table.key());
         List<ColumnSchema> columns = new ArrayList<>(table.columns());
-        for (Map.Entry<String, String> e : destination.columnTypes().entrySet()) {
+        for (Map.Entry<String, String> e : tableWide(table, destination, sorting).entrySet()) {
             int at = table.indexOf(e.getKey());
             if (at < 0) {
                 misfit.accept(table.sourceId() + ": column_types names " + e.getKey() + ", which is not a column it"
@@ -80,6 +81,28 @@ public final class ClickHouseTypeOverrides {
             columns.replaceAll(c -> c.nullable() && !c.dropped() ? with(c, c.type(), false) : c);
         }
         return table.withColumns(columns);
+    }
+
+    /**
+     * {@code column_types} with what {@code json_type: json} and {@code numeric_type} choose for the
+     * columns it does not name: json and jsonb columns, and numeric columns the mapping keeps as text.
+     * Sorting columns keep their mapped type; dropped ones the type they have in ClickHouse.
+     */
+    private static Map<String, String> tableWide(TableSchema table, DestinationTable destination, List<String> sorting) {
+        Map<String, String> types = new java.util.LinkedHashMap<>(destination.columnTypes());
+        for (ColumnSchema c : table.columns()) {
+            if (types.containsKey(c.name()) || sorting.contains(c.name()) || c.dropped()) {
+                continue;
+            }
+            if (destination.jsonType() == DestinationTable.JsonType.JSON && c.type().kind() == Kind.JSON
+                    && !c.type().isJsonObject()) {
+                types.put(c.name(), "JSON");
+            } else if (destination.numericType() != null && c.type().kind() == Kind.STRING
+                    && c.sourceType().equals("numeric")) {
+                types.put(c.name(), destination.numericType());
+            }
+        }
+        return types;
     }
 
     private static ColumnSchema apply(String table, ColumnSchema c, String type) {

@@ -3,6 +3,8 @@ package dev.ferry.operators.clickhouse;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
+import dev.ferry.state.spec.DestinationTable;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +18,39 @@ public final class ClickHouseTypes {
             Map.of("input_format_binary_read_json_as_string", "1", "json_type_escape_dots_in_keys", "1");
 
     private ClickHouseTypes() {}
+
+    /** Whether the server can take JSON text into a JSON column: it has the JSON type on and both settings. */
+    public static boolean supportsJsonObjects(com.clickhouse.client.api.Client client) {
+        String names = String.join(", ", JSON_OBJECT_SETTINGS.keySet().stream().map(ClickHouseSql::quoteLiteral).toList());
+        if (client.queryAll("SELECT count() FROM system.settings WHERE name IN (" + names + ")").get(0).getLong(1)
+                < JSON_OBJECT_SETTINGS.size()) {
+            return false;
+        }
+        try {
+            client.queryAll("SELECT CAST('{}' AS JSON)"); // refused where JSON is still experimental and off
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code destination} with {@code json_type: auto} decided for its table {@code target}: as the table
+     * has its json columns if it exists (JSON if it has a JSON column), else JSON where the server can
+     * hold JSON objects. Setup and every writer decide the same, so a server upgraded under an existing
+     * pipe does not change its tables.
+     */
+    public static DestinationTable decideJson(com.clickhouse.client.api.Client client, String database, String target,
+            DestinationTable destination) {
+        if (destination.jsonType() != DestinationTable.JsonType.AUTO) {
+            return destination;
+        }
+        List<String> types = client.queryAll("SELECT type FROM system.columns WHERE database = "
+                + ClickHouseSql.quoteLiteral(database) + " AND table = " + ClickHouseSql.quoteLiteral(target)).stream()
+                .map(r -> r.getString(1)).toList();
+        boolean json = types.isEmpty() ? supportsJsonObjects(client) : types.stream().anyMatch(t -> t.contains("JSON"));
+        return destination.withJsonType(json ? DestinationTable.JsonType.JSON : DestinationTable.JsonType.STRING);
+    }
 
     public static String of(ColumnSchema column) {
         return of(column.type(), column.nullable());

@@ -167,6 +167,11 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         reloads = new HashMap<>();
         status = new ClickHouseStatusTables(client, statusDatabase);
         for (TableSchema t : tables) {
+            // json_type: auto as Setup (or a resync copy's creation) decided, by the table as it exists
+            destinations.computeIfPresent(t.sourceId(), (id, d) -> ClickHouseTypes.decideJson(client, layout.database(),
+                    t.target(), d));
+        }
+        for (TableSchema t : tables) {
             ClickHouseTableMetrics m = new ClickHouseTableMetrics(getMetricGroup(), pipe, t.sourceId());
             metrics.put(t.sourceId(), m);
             List<String> tableCopies = copies.getOrDefault(t.sourceId(), List.of());
@@ -328,8 +333,22 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
 
     /** A buffer for rows of {@code schema}'s table (as ClickHouse has it), written to it and to {@code copies}. */
     private TableBuffer buffer(TableSchema schema, List<String> copies) {
-        return new TableBuffer(schema, copies, metrics.get(schema.sourceId())::adjusted, dropDropped,
-                destination(schema.sourceId()).nonNullable());
+        DestinationTable destination = destination(schema.sourceId());
+        ClickHouseTableMetrics counted = metrics.get(schema.sourceId());
+        RowBinaryEncoder.Adjustments adjustments = counted::adjusted;
+        if (destination.decimalOutOfRange() == DestinationTable.DecimalOutOfRange.FAIL) {
+            adjustments = (column, value, written, key) -> {
+                if (written == null && column.type().kind() == dev.ferry.state.schema.ColumnType.Kind.DECIMAL) {
+                    throw new SuppressRestartsException(new IllegalStateException(schema.sourceId() + ": " + value
+                            + " (key " + key + ") does not fit column " + column.name() + " " + ClickHouseTypes.of(column)
+                            + " and decimal_out_of_range is fail: widen it (ferry edit " + pipe + " --table "
+                            + schema.sourceId() + " --set column_types=..., which copies the table again) or set"
+                            + " decimal_out_of_range: write_null"));
+                }
+                counted.adjusted(column, value, written, key);
+            };
+        }
+        return new TableBuffer(schema, copies, adjustments, dropDropped, destination.nonNullable());
     }
 
     private DestinationTable destination(String table) {

@@ -143,6 +143,9 @@ public final class RowBinaryEncoder {
             }
             out.writeLong(record.version());
             out.writeByte(delete ? 1 : 0);
+        } catch (org.apache.flink.runtime.execution.SuppressRestartsException e) {
+            out.truncate(mark);
+            throw e; // an Adjustments that refuses a value: it says why
         } catch (RuntimeException e) {
             out.truncate(mark);
             throw new IllegalArgumentException("cannot encode a row of " + table + ": " + e.getMessage(), e);

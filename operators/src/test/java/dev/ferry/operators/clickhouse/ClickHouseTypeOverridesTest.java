@@ -33,7 +33,7 @@ class ClickHouseTypeOverridesTest {
         for (int i = 0; i < columnAndType.length; i += 2) {
             types.put(columnAndType[i], columnAndType[i + 1]);
         }
-        return new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.SOFT, types, false);
+        return new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.SOFT, types, null, null, null, false);
     }
 
     @Test
@@ -45,6 +45,20 @@ class ClickHouseTypeOverridesTest {
                 "Nullable(Decimal(18, 2))", "LowCardinality(String)", "Nullable(DateTime64(3, 'UTC'))", "JSON");
         assertThat(ClickHouseTypeOverrides.apply(once, d)).isEqualTo(once);
         assertThat(ClickHouseTypeOverrides.apply(T, DestinationTable.DEFAULT)).isSameAs(T);
+    }
+
+    /** json_type: json and numeric_type choose for the json and unbounded numeric columns column_types does not name. */
+    @Test
+    void tableWideTypesTakeTheColumnsColumnTypesLeaves() {
+        DestinationTable d = new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.SOFT,
+                Map.of("note", "LowCardinality(String)"), DestinationTable.JsonType.JSON, "Decimal(38, 10)", null, false);
+        assertThat(ClickHouseTypeOverrides.apply(T, d).columns()).extracting(ClickHouseTypes::of).containsExactly(
+                "Int32", "Nullable(Decimal(38, 10))", "LowCardinality(String)", "Nullable(DateTime64(6, 'UTC'))", "JSON");
+        // column_types wins over numeric_type; auto not decided yet is text
+        DestinationTable named = new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.SOFT,
+                Map.of("amount", "Decimal(10, 2)"), DestinationTable.JsonType.AUTO, "Decimal(38, 10)", null, false);
+        assertThat(ClickHouseTypeOverrides.apply(T, named).columns()).extracting(ClickHouseTypes::of).containsExactly(
+                "Int32", "Nullable(Decimal(10, 2))", "String", "Nullable(DateTime64(6, 'UTC'))", "String");
     }
 
     /** allow_nullable_columns: false: nothing is Nullable, and a NULL is the type's default. */

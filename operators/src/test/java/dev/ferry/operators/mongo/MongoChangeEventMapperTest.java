@@ -110,7 +110,7 @@ class MongoChangeEventMapperTest {
     @Test
     void ignoredDeletesWriteNothing() {
         MongoChangeEventMapper keeping = new MongoChangeEventMapper("test", new TableSpec(null, "names", "names",
-                List.of(), new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.IGNORE, java.util.Map.of(), false)));
+                List.of(), new DestinationTable(List.of(), List.of(), null, null, DestinationTable.Deletes.IGNORE, java.util.Map.of(), null, null, null, false)));
         assertThat(keeping.map(event("""
                 {%s, operationType: 'delete', documentKey: {_id: 17}}""".formatted(HEAD)), VERSION)).isNull();
         assertThat(keeping.map(event("""

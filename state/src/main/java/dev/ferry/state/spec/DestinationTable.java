@@ -14,9 +14,28 @@ import java.util.List;
  * and false mean the defaults: sorted by the source's key, no partitions, no view, types as mapped.
  */
 public record DestinationTable(List<String> orderBy, List<String> primaryKey, String partitionBy, String currentView,
-        Deletes deletes, java.util.Map<String, String> columnTypes, boolean nonNullable) implements Serializable {
+        Deletes deletes, java.util.Map<String, String> columnTypes, JsonType jsonType, String numericType,
+        DecimalOutOfRange decimalOutOfRange, boolean nonNullable) implements Serializable {
     public static final DestinationTable DEFAULT = new DestinationTable(List.of(), List.of(), null, null, Deletes.SOFT,
-            java.util.Map.of(), false);
+            java.util.Map.of(), JsonType.STRING, null, DecimalOutOfRange.WRITE_NULL, false);
+
+    /** The ClickHouse type of json and jsonb columns that {@code column_types} does not name. */
+    public enum JsonType {
+        /** The JSON text, as a String. */
+        STRING,
+        /** ClickHouse's JSON type (objects; other values are NULL). */
+        JSON,
+        /** JSON where the ClickHouse server can hold JSON objects (and an existing table has them), else text. */
+        AUTO
+    }
+
+    /** What a value a Decimal column cannot hold (beyond its precision, NaN, infinities) becomes. */
+    public enum DecimalOutOfRange {
+        /** NULL (or 0 in a column that is not Nullable), counted and logged as an adjusted value. */
+        WRITE_NULL,
+        /** Nothing: the pipe stops (Failed), naming the value and the column. */
+        FAIL
+    }
 
     /** What a delete at the source does to the ClickHouse table. */
     public enum Deletes {
@@ -35,6 +54,8 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
         orderBy = List.copyOf(orderBy);
         primaryKey = List.copyOf(primaryKey);
         deletes = deletes == null ? Deletes.SOFT : deletes;
+        jsonType = jsonType == null ? JsonType.STRING : jsonType;
+        decimalOutOfRange = decimalOutOfRange == null ? DecimalOutOfRange.WRITE_NULL : decimalOutOfRange;
         columnTypes = columnTypes == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(
                 new java.util.LinkedHashMap<>(columnTypes));
     }
@@ -51,13 +72,21 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
 
     /** The same, with no Nullable column in ClickHouse. */
     public DestinationTable asNonNullable() {
-        return new DestinationTable(orderBy, primaryKey, partitionBy, currentView, deletes, columnTypes, true);
+        return new DestinationTable(orderBy, primaryKey, partitionBy, currentView, deletes, columnTypes, jsonType,
+                numericType, decimalOutOfRange, true);
     }
 
-    /** Whether both make the same ClickHouse table (keys, partitions, types): the view and deletes aside. */
+    /** The same, with json columns of type {@code json} ({@link JsonType#AUTO} decided). */
+    public DestinationTable withJsonType(JsonType json) {
+        return new DestinationTable(orderBy, primaryKey, partitionBy, currentView, deletes, columnTypes, json,
+                numericType, decimalOutOfRange, nonNullable);
+    }
+
+    /** Whether both make the same ClickHouse table (keys, partitions, types): the view and the value rules aside. */
     public boolean makesSameTable(DestinationTable other) {
         return orderBy.equals(other.orderBy) && primaryKey.equals(other.primaryKey)
                 && java.util.Objects.equals(partitionBy, other.partitionBy) && columnTypes.equals(other.columnTypes)
+                && jsonType == other.jsonType && java.util.Objects.equals(numericType, other.numericType)
                 && nonNullable == other.nonNullable;
     }
 
@@ -81,6 +110,15 @@ public record DestinationTable(List<String> orderBy, List<String> primaryKey, St
         }
         if (deletes != Deletes.SOFT) {
             out.append(" deletes ").append(deletes.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (jsonType != JsonType.STRING) {
+            out.append(" json as ").append(jsonType.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (numericType != null) {
+            out.append(" numeric as ").append(numericType);
+        }
+        if (decimalOutOfRange != DecimalOutOfRange.WRITE_NULL) {
+            out.append(" failing on decimals out of range");
         }
         return out.toString();
     }

@@ -246,7 +246,14 @@ public final class PipeSpecParser {
         }
         String view = option(TableOptions.CURRENT_VIEW, entry, path);
         DestinationTable.Deletes deletes = option(TableOptions.DELETES, entry, path);
-        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes, columnTypes(entry, kind, path), false);
+        if (kind == SourceKind.MONGODB && (entry.has(TableOptions.JSON_TYPE.key()) || entry.has(TableOptions.NUMERIC_TYPE.key())
+                || entry.has(TableOptions.DECIMAL_OUT_OF_RANGE.key()))) {
+            problems.add(path + ": json_type, numeric_type and decimal_out_of_range are for Postgres tables (a MongoDB"
+                    + " collection lands as _id and doc, whose type destination.doc_column_type chooses)");
+        }
+        return new DestinationTable(orderBy, primaryKey, partitionBy, view, deletes, columnTypes(entry, kind, path),
+                option(TableOptions.JSON_TYPE, entry, path), option(TableOptions.NUMERIC_TYPE, entry, path),
+                option(TableOptions.DECIMAL_OUT_OF_RANGE, entry, path), false);
     }
 
     /** An entry's {@code column_types}, with Postgres column names folded; the types are checked at Setup. */

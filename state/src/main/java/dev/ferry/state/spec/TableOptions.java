@@ -48,6 +48,23 @@ public final class TableOptions {
                     + " hard does so, then removes the row's every version from the table's parts once the pipe is"
                     + " Running (every hard_delete_interval_seconds); ignore keeps the row as last seen, for audit.");
 
+    public static final PipeOption<DestinationTable.JsonType> JSON_TYPE = PipeOption.enumOption(
+            "json_type", DestinationTable.JsonType.STRING, DestinationTable.JsonType.class,
+            "ClickHouse type of the json and jsonb columns column_types does not name: string (the JSON text),"
+                    + " json (ClickHouse's JSON type; values that are not objects become NULL), or auto (json where"
+                    + " the server can hold JSON objects, string where it cannot or the table already has them as text).");
+
+    public static final PipeOption<String> NUMERIC_TYPE = PipeOption.patternOption(
+            "numeric_type", null, "Decimal\\(\\s*\\d{1,2}\\s*,\\s*\\d{1,2}\\s*\\)", "Decimal(P, S)",
+            "ClickHouse type of the numeric columns without a precision (and beyond Decimal's) that column_types"
+                    + " does not name, e.g. Decimal(38, 10); values follow decimal_out_of_range. Default: the exact"
+                    + " decimal text, as a String.");
+
+    public static final PipeOption<DestinationTable.DecimalOutOfRange> DECIMAL_OUT_OF_RANGE = PipeOption.enumOption(
+            "decimal_out_of_range", DestinationTable.DecimalOutOfRange.WRITE_NULL, DestinationTable.DecimalOutOfRange.class,
+            "A value a Decimal column cannot hold (more digits than its precision, NaN, infinities): write_null writes"
+                    + " NULL and counts it in valuesAdjusted; fail stops the pipe, naming the value and the column.");
+
     /** Column names to ClickHouse types, as written in the spec. */
     public record ColumnTypes(java.util.Map<String, String> types) implements Serializable {
         public ColumnTypes {
@@ -68,5 +85,5 @@ public final class TableOptions {
     }
 
     public static final List<PipeOption<?>> ALL = List.of(EXCLUDE_COLUMNS, ORDER_BY, PRIMARY_KEY, PARTITION_BY, CURRENT_VIEW, DELETES,
-            COLUMN_TYPES);
+            COLUMN_TYPES, JSON_TYPE, NUMERIC_TYPE, DECIMAL_OUT_OF_RANGE);
 }

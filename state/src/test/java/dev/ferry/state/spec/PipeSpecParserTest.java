@@ -3,6 +3,7 @@ package dev.ferry.state.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +85,7 @@ class PipeSpecParserTest {
                         "settings.snapshot_number_of_parallel_tables: must be a whole number (got many)",
                         "settings.sync_interval: unknown option (known: replication_mode, snapshot_num_rows_per_partition,"
                                 + " initial_load_parallelism, snapshot_number_of_parallel_tables, snapshot_partitioning,"
-                                + " sync_interval_seconds, pull_batch_size, dropped_columns, incompatible_schema_change,"
+                                + " sync_interval_seconds, hard_delete_interval_seconds, pull_batch_size, dropped_columns, incompatible_schema_change,"
                                 + " max_retry_attempts, allow_nullable_columns, publication_name,"
                                 + " replication_slot_name)"))
                 .hasMessageStartingWith("invalid pipe spec: ")
@@ -147,7 +148,7 @@ class PipeSpecParserTest {
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t', '']")
                 .replace("public.orders,", "public.orders, exclude: x,"), Map.of()))
-                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by, current_view, deletes, column_types)")
+                .hasMessageContaining("tables[1].exclude: unknown field (expected source, target, exclude_columns, order_by, primary_key, partition_by, current_view, deletes, column_types, json_type, numeric_type, decimal_out_of_range)")
                 .hasMessageContaining("tables[1].exclude_columns: must be a list of names (got )")
                 .hasMessageNotContaining("tables[0]");
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("exclude_columns: note", "exclude_columns: [a, A, 's.t']"),
@@ -181,7 +182,17 @@ class PipeSpecParserTest {
         assertThat(parsed.tables().get(0).destination()).isEqualTo(new DestinationTable(
                 java.util.List.of("kind", "Created At", "id"), java.util.List.of("kind"), "toYYYYMM(\"Created At\")", "events_now",
                 DestinationTable.Deletes.IGNORE, Map.of("amount", "Decimal(18, 2)", "Note", "LowCardinality(String)"),
-                false));
+                null, null, null, false));
+        DestinationTable typed = PipeSpecParser.parse(spec.replace("deletes: ignore,", "deletes: hard, json_type: auto,"
+                + " numeric_type: 'Decimal(38, 10)', decimal_out_of_range: fail,"), Map.of()).tables().get(0).destination();
+        assertThat(List.<Object>of(typed.deletes(), typed.jsonType(), typed.numericType(), typed.decimalOutOfRange())).containsExactly(
+                DestinationTable.Deletes.HARD, DestinationTable.JsonType.AUTO, "Decimal(38, 10)",
+                DestinationTable.DecimalOutOfRange.FAIL);
+        assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("deletes: ignore,", "json_type: object,"
+                + " numeric_type: 'Decimal(P, S)', decimal_out_of_range: null,"), Map.of()))
+                .hasMessageContaining("tables[0].json_type: must be one of [string, json, auto] (got 'object')")
+                .hasMessageContaining("tables[0].numeric_type: must be Decimal(P, S) (got 'Decimal(P, S)')")
+                .hasMessageContaining("tables[0].decimal_out_of_range: must be one of [write_null, fail]");
         assertThat(PipeSpecParser.parse(spec + "settings: {allow_nullable_columns: false}\n", Map.of()).tables())
                 .allMatch(t -> t.destination().nonNullable());
         assertThat(parsed.toString()).contains("public.events -> events order by [kind, Created At, id] primary key [kind]"
@@ -189,12 +200,12 @@ class PipeSpecParserTest {
                 + " Note=LowCardinality(String)} deletes ignore");
 
         assertThatThrownBy(() -> PipeSpecParser.parse(spec.replace("primary_key: [kind]", "primary_key: [id]")
-                .replace("toYYYYMM(\"Created At\")", "").replace("events_now", "users").replace("ignore", "hard")
+                .replace("toYYYYMM(\"Created At\")", "").replace("events_now", "users").replace("ignore", "purge")
                 .replace("'\"Note\"'", "amount"),
                 Map.of()))
                 .hasMessageContaining("tables[0].primary_key: [id] must be a prefix of order_by [kind, Created At, id]")
                 .hasMessageContaining("tables[0].partition_by: must be a ClickHouse expression")
-                .hasMessageContaining("tables[0].deletes: must be one of [soft, ignore] (got 'hard')")
+                .hasMessageContaining("tables[0].deletes: must be one of [soft, hard, ignore] (got 'purge')")
                 .hasMessageContaining("tables[1]: target table users is used twice")
                 .hasMessageContaining("tables[0].column_types: amount is listed twice");
         assertThatThrownBy(() -> PipeSpecParser.parse("""
