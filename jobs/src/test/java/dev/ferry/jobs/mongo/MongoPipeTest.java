@@ -95,10 +95,13 @@ class MongoPipeTest {
     void loadsMixedIdsInParallelWhileChangesStream(@InjectMiniCluster MiniCluster cluster) throws Exception {
         MongoCollection<BsonDocument> events = collection("events");
         insert(events, mixedDocuments(20_000, 1));
-        PipeSpec spec = spec("mongo_mixed", "[{source: events, exclude_columns: meta}]", "{snapshot_num_rows_per_partition: 2500,"
-                + " initial_load_parallelism: 2, sync_interval_seconds: 1}", "doc_column_type: json");
+        PipeSpec spec = spec("mongo_mixed", "[{source: events, exclude_columns: meta, partition_by: 'cityHash64(_id) % 4'}]",
+                "{snapshot_num_rows_per_partition: 2500, initial_load_parallelism: 2, sync_interval_seconds: 1}",
+                "doc_column_type: json");
         MongoPipeStart start = MongoPipeSetup.run(spec);
         assertThat(start.collections().get(0).columns().get(1).type().isJsonObject()).isTrue();
+        assertThat(ch.query("SELECT partition_key FROM system.tables WHERE database = '" + ch.name() + "' AND name = 'events'")
+                .get(0).getString(1)).isEqualTo("cityHash64(_id) % 4");
         JobID job = submit(cluster, spec, start, null);
         try {
             insert(events, mixedDocuments(500, 2)); // while the load runs
@@ -116,6 +119,7 @@ class MongoPipeTest {
                     + " FROM `" + ch.name() + "`.events").get(0);
             assertThat(ChangeVersions.isChange(Long.parseUnsignedLong(versions.getString(1)))).isTrue();
             assertThat(versions.getLong(2)).isGreaterThan(10_000);
+            assertThat(ch.count("SELECT uniqExact(_partition_id) FROM `" + ch.name() + "`.events")).isEqualTo(4);
         } finally {
             cluster.cancelJob(job).get(1, TimeUnit.MINUTES);
         }

@@ -235,9 +235,9 @@ public final class PipeSpecParser {
                 problems.add(path + "." + TableOptions.PARTITION_BY.key() + ": " + e.getMessage());
             }
         }
-        if (kind == SourceKind.MONGODB && (!orderBy.isEmpty() || !primaryKey.isEmpty() || partitionBy != null)) {
-            problems.add(path + ": order_by, primary_key and partition_by are for Postgres tables (a MongoDB"
-                    + " collection's ClickHouse table is sorted by _id)");
+        if (kind == SourceKind.MONGODB && (!orderBy.isEmpty() || !primaryKey.isEmpty())) {
+            problems.add(path + ": order_by and primary_key are for Postgres tables (a MongoDB collection's ClickHouse"
+                    + " table is sorted by _id, which its partition_by may use)");
         }
         if (!primaryKey.isEmpty() && !orderBy.isEmpty()
                 && (primaryKey.size() > orderBy.size() || !orderBy.subList(0, primaryKey.size()).equals(primaryKey))) {

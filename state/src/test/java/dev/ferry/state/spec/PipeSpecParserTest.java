@@ -214,6 +214,6 @@ class PipeSpecParserTest {
                 destination: {url: 'http://h:8123', database: d}
                 tables: [{source: users, order_by: [country, _id]}]
                 """, Map.of()))
-                .hasMessageContaining("tables[0]: order_by, primary_key and partition_by are for Postgres tables");
+                .hasMessageContaining("tables[0]: order_by and primary_key are for Postgres tables");
     }
 }
