@@ -133,6 +133,16 @@ final class PipeTestKit {
     }
 
     /** Pauses the job, retrying while its tasks are not all running. */
+    /**
+     * A random source for a generated test case, seeded by {@code -D<property>} or the clock; the seed
+     * is printed, labelled {@code what}, so a failing case can be run again.
+     */
+    static java.util.Random seeded(String what, String property) {
+        long seed = Long.getLong(property, System.nanoTime());
+        System.out.println(what + " seed: " + seed + " (-D" + property + " to repeat)");
+        return new java.util.Random(seed);
+    }
+
     static String stopWithSavepoint(MiniCluster cluster, JobID job, Path savepoints) throws Exception {
         return EmbeddedFlink.stopWithSavepoint(cluster, job, savepoints.toUri().toString());
     }

@@ -53,9 +53,7 @@ class PostgresDestinationTableTest {
     @Test
     void sortingAndPartitionColumnsBeyondTheKeyChangeWithoutLeavingOldVersions(@InjectMiniCluster MiniCluster cluster)
             throws Exception {
-        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
-        System.out.println("destination keys seed: " + seed + " (-Dferry.keys.seed to repeat)");
-        Random random = new Random(seed);
+        Random random = PipeTestKit.seeded("destination keys", "ferry.keys.seed");
         pg.execute("CREATE TABLE event (id int PRIMARY KEY, kind text, day date, amount numeric(12, 2), note text)",
                 "ALTER TABLE event REPLICA IDENTITY FULL",
                 "INSERT INTO event SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 'k' || g % 5 END,"
@@ -93,9 +91,7 @@ class PostgresDestinationTableTest {
      */
     @Test
     void aCurrentViewFollowsColumnsAndIgnoredDeletesKeepRows(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
-        System.out.println("current view seed: " + seed + " (-Dferry.keys.seed to repeat)");
-        Random random = new Random(seed);
+        Random random = PipeTestKit.seeded("current view", "ferry.keys.seed");
         pg.execute("CREATE TABLE line (id int PRIMARY KEY, sku text, qty int)",
                 "CREATE TABLE line_gone (LIKE line)",
                 "CREATE FUNCTION keep_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
@@ -154,9 +150,7 @@ class PostgresDestinationTableTest {
      */
     @Test
     void hardDeletesLeaveNoVersionOfDeletedRows(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
-        System.out.println("hard deletes seed: " + seed + " (-Dferry.keys.seed to repeat)");
-        Random random = new Random(seed);
+        Random random = PipeTestKit.seeded("hard deletes", "ferry.keys.seed");
         pg.execute("CREATE TABLE acct (id int PRIMARY KEY, grp int, v text)", "ALTER TABLE acct REPLICA IDENTITY FULL",
                 "INSERT INTO acct SELECT g, g % 10, 'v' || g FROM generate_series(1, 5000) g");
         PipeSpec spec = PipeTestKit.spec("hard", pg, ch, "[{source: acct, order_by: [grp, id], deletes: hard}]",
@@ -221,9 +215,7 @@ class PostgresDestinationTableTest {
      */
     @Test
     void chosenColumnTypesHoldTheSourceValuesByTheirRules(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
-        System.out.println("column types seed: " + seed + " (-Dferry.keys.seed to repeat)");
-        Random random = new Random(seed);
+        Random random = PipeTestKit.seeded("column types", "ferry.keys.seed");
         pg.execute("CREATE TABLE typed (id int PRIMARY KEY, amount numeric, price numeric(12, 4), qty int, status text,"
                         + " at timestamp, at_tz timestamptz, doc jsonb)",
                 "INSERT INTO typed SELECT g, " + amount("g") + ", g / 7.0, g * 3, 's' || g % 4,"
@@ -234,9 +226,7 @@ class PostgresDestinationTableTest {
                 + " at_tz: \"DateTime64(0, 'UTC')\", doc: JSON}}]", "{sync_interval_seconds: 1}");
         JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
         try {
-            assertThat(ch.query("SELECT name, type FROM system.columns WHERE database = '" + ch.name()
-                    + "' AND table = 'typed' AND name NOT LIKE '\\_%' ORDER BY position").stream()
-                    .map(r -> r.getString(1) + " " + r.getString(2))).containsExactly("id Int32",
+            assertThat(columnsAndTypes("typed")).containsExactly("id Int32",
                     "amount Nullable(Decimal(18, 2))", "price Nullable(Decimal(10, 2))", "qty Nullable(Decimal(9, 1))",
                     "status LowCardinality(Nullable(String))", "at Nullable(DateTime64(3))",
                     "at_tz Nullable(DateTime64(0, 'UTC'))", "doc Nullable(JSON)");
@@ -279,9 +269,7 @@ class PostgresDestinationTableTest {
      */
     @Test
     void tableWideTypesAndTheOutOfRangeRule(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        long seed = Long.getLong("ferry.keys.seed", System.nanoTime());
-        System.out.println("table-wide types seed: " + seed + " (-Dferry.keys.seed to repeat)");
-        Random random = new Random(seed);
+        Random random = PipeTestKit.seeded("table-wide types", "ferry.keys.seed");
         pg.execute("CREATE TABLE wide (id int PRIMARY KEY, amount numeric, rate numeric, doc jsonb, raw json,"
                         + " fixed numeric(12, 3))",
                 "INSERT INTO wide SELECT g, g / 8.0 + g % 5 * 0.00005, CASE WHEN g % 9 = 0 THEN NULL ELSE -g * 1.5 END, "
@@ -289,9 +277,7 @@ class PostgresDestinationTableTest {
         PipeSpec spec = PipeTestKit.spec("wide", pg, ch, "[{source: wide, json_type: auto, numeric_type: 'Decimal(20, 4)',"
                 + " decimal_out_of_range: fail, column_types: {rate: 'Decimal(30, 1)'}}]", "{sync_interval_seconds: 1}");
         JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), null);
-        assertThat(ch.query("SELECT name, type FROM system.columns WHERE database = '" + ch.name()
-                + "' AND table = 'wide' AND name NOT LIKE '\\_%' ORDER BY position").stream()
-                .map(r -> r.getString(1) + " " + r.getString(2))).containsExactly("id Int32",
+        assertThat(columnsAndTypes("wide")).containsExactly("id Int32",
                 "amount Nullable(Decimal(20, 4))", "rate Nullable(Decimal(30, 1))", "doc Nullable(JSON)", "raw Nullable(JSON)",
                 "fixed Nullable(Decimal(12, 3))");
         awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
@@ -366,6 +352,13 @@ class PostgresDestinationTableTest {
     private static String doc(String n) {
         return "CASE " + n + " % 5 WHEN 0 THEN jsonb_build_object('k', " + n + ") WHEN 1 THEN jsonb_build_object('k', 's' || "
                 + n + ", 'other', true) WHEN 2 THEN jsonb_build_array(" + n + ") WHEN 3 THEN NULL ELSE to_jsonb(" + n + ") END";
+    }
+
+    /** The ClickHouse table's columns but Ferry's own, each as "name type", in order. */
+    private List<String> columnsAndTypes(String table) {
+        return ch.query("SELECT name, type FROM system.columns WHERE database = '" + ch.name() + "' AND table = '" + table
+                + "' AND name NOT LIKE '\\_%' ORDER BY position").stream().map(r -> r.getString(1) + " " + r.getString(2))
+                .toList();
     }
 
     /** Waits until both queries (one text column each) list the same rows in the same order; returns how many. */

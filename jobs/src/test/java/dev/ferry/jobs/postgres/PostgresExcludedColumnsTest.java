@@ -53,9 +53,7 @@ class PostgresExcludedColumnsTest {
 
     @Test
     void excludedColumnsNeverReachClickHouse(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        long seed = Long.getLong("ferry.exclude.seed", System.nanoTime());
-        System.out.println("exclude_columns seed: " + seed + " (-Dferry.exclude.seed to repeat)");
-        Random random = new Random(seed);
+        Random random = PipeTestKit.seeded("exclude_columns", "ferry.exclude.seed");
         pg.execute("CREATE TABLE person (id int PRIMARY KEY, name text, \"E-mail\" text, ssn char(11), bio text,"
                         + " doc jsonb, score numeric(10, 2))",
                 "ALTER TABLE person ALTER COLUMN bio SET STORAGE EXTERNAL, ALTER COLUMN doc SET STORAGE EXTERNAL",

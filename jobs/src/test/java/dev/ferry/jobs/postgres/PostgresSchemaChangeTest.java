@@ -208,6 +208,19 @@ class PostgresSchemaChangeTest {
                 + "'") == 0 ? 0 : ch.count("SELECT count() FROM `" + ch.name() + "`.`" + table + "`");
     }
 
+    /** Runs {@code statements} once the pipe's initial load has finished a partition; returns how far it was. */
+    private String afterAPartition(PipeSpec spec, String... statements) throws InterruptedException {
+        var status = new dev.ferry.operators.clickhouse.ClickHouseStatusTables(ch.client(), ch.statusDatabase());
+        long deadline = System.currentTimeMillis() + MINUTES.toMillis();
+        while (status.progress(spec.name()).stream().mapToLong(r -> r.partitionsDone()).sum() < 1
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        pg.execute(statements);
+        var progress = status.progress(spec.name()).get(0);
+        return progress.partitionsDone() + "/" + progress.partitionsTotal();
+    }
+
     private String columnType(String table, String column) {
         return ch.query("SELECT type FROM system.columns WHERE database = '" + ch.name() + "' AND table = '" + table
                 + "' AND name = '" + column + "'").get(0).getString(1);
@@ -287,15 +300,8 @@ class PostgresSchemaChangeTest {
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         JobID job = PipeTestKit.submit(cluster, spec, tables, null);
         try {
-            var status = new dev.ferry.operators.clickhouse.ClickHouseStatusTables(ch.client(), ch.statusDatabase());
-            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
-            while (status.progress(spec.name()).stream().mapToLong(r -> r.partitionsDone()).sum() < 1
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
-            pg.execute("TRUNCATE big", "INSERT INTO big VALUES (1, 'after the truncate')");
-            var progress = status.progress(spec.name()).get(0);
-            System.out.println("truncated during the load at " + progress.partitionsDone() + "/" + progress.partitionsTotal());
+            System.out.println("truncated during the load at " + afterAPartition(spec, "TRUNCATE big",
+                    "INSERT INTO big VALUES (1, 'after the truncate')"));
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
             System.out.println("big: " + awaitEqual(pg, ch, tables.get(0).schema(), "big", MINUTES));
         } finally {
@@ -318,15 +324,7 @@ class PostgresSchemaChangeTest {
         List<SourceTable> tables = PostgresPipeSetup.run(spec);
         JobID job = PipeTestKit.submit(cluster, spec, tables, null);
         try {
-            var status = new dev.ferry.operators.clickhouse.ClickHouseStatusTables(ch.client(), ch.statusDatabase());
-            long deadline = System.currentTimeMillis() + MINUTES.toMillis();
-            while (status.progress(spec.name()).stream().mapToLong(r -> r.partitionsDone()).sum() < 1
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
-            pg.execute("ALTER TABLE big ALTER COLUMN v TYPE bigint");
-            var progress = status.progress(spec.name()).get(0);
-            System.out.println("retyped during the load at " + progress.partitionsDone() + "/" + progress.partitionsTotal());
+            System.out.println("retyped during the load at " + afterAPartition(spec, "ALTER TABLE big ALTER COLUMN v TYPE bigint"));
             awaitState(ch, spec.name(), PipeState.RUNNING, MINUTES);
             System.out.println("big: " + awaitEqual(pg, ch, PipeTestKit.currentSchema(pg, "big"), "big", MINUTES));
             assertThat(columnType("big", "v")).isEqualTo("Nullable(Int64)");
