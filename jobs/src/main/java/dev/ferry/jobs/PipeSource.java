@@ -30,8 +30,11 @@ public interface PipeSource {
      */
     List<TableSchema> prepare(PipeSpec spec, boolean newPipe);
 
-    /** Checks that every table of the spec exists and can be read; creates nothing. */
-    void checkTables(PipeSpec spec);
+    /**
+     * Checks that every table of the spec exists and can be read; creates nothing. Returns the
+     * destination tables as the source has them now (MongoDB's {@code doc} as text).
+     */
+    List<TableSchema> checkTables(PipeSpec spec);
 
     /**
      * Adds a run of the pipe to {@code env}, reading the source as it is now (after {@link #prepare}

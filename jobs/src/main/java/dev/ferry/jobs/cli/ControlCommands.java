@@ -3,6 +3,7 @@ package dev.ferry.jobs.cli;
 import dev.ferry.jobs.control.PipeControl;
 import dev.ferry.jobs.control.PipeEntry;
 import dev.ferry.jobs.control.PipeStatus;
+import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpecDocument;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +113,8 @@ final class ControlCommands {
     }
 
     @Command(name = "edit", description = "Change sync settings of a paused pipe (--set sync_interval_seconds=5), or"
-            + " options of one table of a running or paused pipe (--table public.orders --set 'order_by=[status, id]').")
+            + " options of one table of a running, paused or failed pipe (--table public.orders --set"
+            + " 'order_by=[status, id]').")
     static final class Edit extends PipeCommand {
         @Option(names = "--set", required = true, description = "setting=value, or option=YAML value with --table;"
                 + " an empty value removes a table option (repeatable)")
@@ -134,8 +136,10 @@ final class ControlCommands {
             if (after.run().generation() != before.run().generation()) {
                 started(after, "resyncing " + table + " with " + settings);
             } else if (!after.spec().text().equals(before.spec().text())) {
-                out().printf("pipe %s: %s of %s set; %s%n", pipe, settings, table, after.jobId() == null
-                        || after.jobId().equals(before.jobId()) ? "they apply when it resumes" : "applied");
+                out().printf("pipe %s: %s of %s set; %s%n", pipe, settings, table,
+                        after.jobId() != null && !after.jobId().equals(before.jobId()) ? "applied"
+                        : control.state(pipe) == PipeState.FAILED ? "they apply when it is resynced"
+                        : "they apply when it resumes");
             } else {
                 out().printf("pipe %s: %s of %s are already so%n", pipe, settings, table);
             }

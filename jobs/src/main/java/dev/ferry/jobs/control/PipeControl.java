@@ -9,6 +9,7 @@ import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseCurrentView;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
+import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
@@ -137,9 +138,12 @@ public final class PipeControl {
 
     /**
      * Changes options of one table of a running or paused pipe. Options that change its ClickHouse
-     * table (exclude_columns, order_by, primary_key, partition_by, column_types) resync that table
-     * into a copy made with them, swapped in when loaded; the others (current_view, deletes) apply
-     * when the job starts again: at once for a running pipe, on resume for a paused one.
+     * table (exclude_columns, order_by, primary_key, partition_by, column and json/numeric types) are
+     * checked as at Setup, then resync that table into a copy made with them, swapped in when loaded;
+     * the others (current_view, deletes, decimal_out_of_range) apply when the job starts again: at
+     * once for a running pipe, on resume for a paused one, at the resync of a Failed one (a Failed
+     * pipe whose table options no longer fit the source is mended by changing them: that table is
+     * resynced, the others follow the slot on).
      */
     public PipeEntry editTable(String name, String table, Map<String, String> options)
             throws IOException, InterruptedException {
@@ -160,9 +164,9 @@ public final class PipeControl {
             return e;
         }
         PipeState state = reconcile(e, before);
-        if (state != PipeState.RUNNING && state != PipeState.PAUSED) {
+        if (state != PipeState.RUNNING && state != PipeState.PAUSED && state != PipeState.FAILED) {
             throw new PipeSetupException("pipe " + name + " is " + state.label() + "; table options can be changed while"
-                    + " it runs or is Paused");
+                    + " it runs, is Paused or Failed");
         }
         boolean reshapes = !now.excludedColumns().equals(old.excludedColumns())
                 || !now.destination().makesSameTable(old.destination());
@@ -170,7 +174,17 @@ public final class PipeControl {
             throw new PipeSetupException("pipe " + name + " was paused during its initial load: resume it and let the"
                     + " load finish, then change the table's options");
         }
-        PipeSource.of(after).checkTables(after); // the options against the table as it is now
+        // the options against the table as it is now
+        TableSchema schema = PipeSource.of(after).checkTables(after).stream()
+                .filter(t -> t.sourceId().equals(now.sourceId())).findFirst().orElseThrow();
+        if (reshapes) {
+            withDestination(after, client -> {
+                ClickHouseDestinationLayout layout = new ClickHouseConnections(after.destination()).layout(client);
+                ClickHouseDestinationSetup.checkShape(client, layout, schema,
+                        ClickHouseTypes.decideJson(client, layout.database(), schema.target(), now.destination()));
+                return null;
+            });
+        }
         String oldView = old.destination().currentView();
         if (oldView != null && !oldView.equals(now.destination().currentView())) {
             withDestination(after, client -> {

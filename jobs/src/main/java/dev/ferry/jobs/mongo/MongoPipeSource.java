@@ -3,6 +3,7 @@ package dev.ferry.jobs.mongo;
 import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.state.lifecycle.PipeRun;
+import dev.ferry.operators.mongo.MongoDocumentMapper;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
@@ -23,8 +24,9 @@ public final class MongoPipeSource implements PipeSource {
     }
 
     @Override
-    public void checkTables(PipeSpec spec) {
+    public List<TableSchema> checkTables(PipeSpec spec) {
         MongoPipeSetup.checkSource(spec);
+        return spec.tables().stream().map(t -> MongoDocumentMapper.schema(t, false)).toList();
     }
 
     /**

@@ -29,8 +29,8 @@ public final class PostgresPipeSource implements PipeSource {
     }
 
     @Override
-    public void checkTables(PipeSpec spec) {
-        PostgresPipeSetup.readSourceTables(spec);
+    public List<TableSchema> checkTables(PipeSpec spec) {
+        return PostgresPipeSetup.readSourceTables(spec).stream().map(SourceTable::schema).toList();
     }
 
     @Override

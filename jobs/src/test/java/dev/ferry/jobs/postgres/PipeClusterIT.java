@@ -188,6 +188,11 @@ class PipeClusterIT {
 
         assertThat(cli.fail("edit", "flow", "--table", "public.orders", "--set", "order_by=[status]"))
                 .contains("public.orders: order_by must hold its key column id");
+        assertThat(cli.fail("edit", "flow", "--table", "public.orders", "--set", "order_by=[status, id]",
+                "--set", "partition_by=toYear(created)"))
+                .contains("public.orders: partition_by reads created, which the sorting key lacks");
+        assertThat(ch.count("SELECT count() FROM system.tables WHERE database = '" + ch.name() + "' AND name LIKE 'orders_%'"))
+                .as("the scratch table is gone").isZero();
         assertThat(cli.ok("edit", "flow", "--table", "public.orders", "--set", "exclude_columns=[secret]",
                 "--set", "order_by=[status, created, id]", "--set", "partition_by=toYear(created)"))
                 .contains("resyncing public.orders");
@@ -221,6 +226,22 @@ class PipeClusterIT {
                 .isEqualTo(before + 1);
         assertThat(cli.history("flow")).endsWith("Pausing", "Paused", "Resync", "Running", "Pausing", "Paused",
                 "Running");
+
+        // a sorting column renamed at the source stops the pipe with the fix, and the fix mends it
+        pg.execute("ALTER TABLE orders RENAME COLUMN status TO state", "UPDATE orders SET qty = qty + 1 WHERE id % 5 = 0");
+        assertThat(awaitFailed("flow")).contains("public.orders: status, in its order_by, is no longer a column at"
+                + " the source");
+        assertThat(cli.ok("edit", "flow", "--table", "public.orders", "--set", "order_by=[state, created, id]"))
+                .contains("resyncing public.orders");
+        awaitState(ch, "flow", PipeState.RUNNING, LONG);
+        pg.execute("UPDATE orders SET state = 'after' WHERE id % 11 = 0");
+        try (Connection c = pg.connect()) {
+            kept = PostgresCatalog.read(c, new TableSpec("public", "orders", "orders", List.of("secret"),
+                    DestinationTable.DEFAULT), true).schema();
+        }
+        awaitEqual(pg, ch, kept, "orders", MINUTE);
+        assertThat(ch.query("SELECT sorting_key FROM system.tables WHERE database = '" + ch.name() + "' AND name = 'orders'")
+                .get(0).getString(1)).isEqualTo("state, created, id");
     }
 
     /**
@@ -306,6 +327,18 @@ class PipeClusterIT {
         assertThat(cli.ok("status", "steady")).contains("Running", "(RUNNING)");
     }
 
+    /** Polls {@code ferry status} (which notices a failed job) until the pipe is Failed; returns the status. */
+    private String awaitFailed(String pipe) throws InterruptedException {
+        String status = "";
+        long deadline = System.currentTimeMillis() + LONG.toMillis();
+        while (!status.contains(pipe + ": Failed") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(1_000);
+            status = cli.ok("status", pipe);
+        }
+        assertThat(status).contains(pipe + ": Failed");
+        return status;
+    }
+
     @Test
     void pipeFailsForGoodWhenItsSlotIsDroppedAndResyncRecoversIt() throws Exception {
         pg.execute("CREATE TABLE items (id int PRIMARY KEY, v text)", "ALTER TABLE items REPLICA IDENTITY FULL",
@@ -313,13 +346,7 @@ class PipeClusterIT {
         cli.ok("create", spec("broken", "[items]", "{sync_interval_seconds: 1}").toString(), "--flink", FlinkTestCluster.url());
         awaitState(ch, "broken", PipeState.RUNNING, LONG);
         dropActiveSlot("ferry_broken");
-        String status = "";
-        long deadline = System.currentTimeMillis() + LONG.toMillis();
-        while (!status.contains("broken: Failed") && System.currentTimeMillis() < deadline) {
-            Thread.sleep(1_000);
-            status = cli.ok("status", "broken");
-        }
-        assertThat(status).contains("broken: Failed", "replication slot ferry_broken was dropped");
+        assertThat(awaitFailed("broken")).contains("replication slot ferry_broken was dropped");
 
         pg.execute("UPDATE items SET v = 'lost while failed' WHERE id % 3 = 0", "DELETE FROM items WHERE id % 7 = 0");
         assertThat(cli.fail("resync", "broken", "--table", "public.items")).contains("resync the whole pipe");

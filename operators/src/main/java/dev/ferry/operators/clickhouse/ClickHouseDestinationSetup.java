@@ -102,6 +102,28 @@ public final class ClickHouseDestinationSetup {
     }
 
     /**
+     * Whether {@code table}'s ClickHouse table can be made as {@code shape} says, as Setup checks it:
+     * the table is made under a scratch name, looked at by the engine, and dropped. For options
+     * changed on an existing pipe, before anything is changed.
+     */
+    public static void checkShape(Client client, ClickHouseDestinationLayout layout, TableSchema table,
+            DestinationTable shape) {
+        String scratch = table.target() + "_ferry_check";
+        try {
+            ClickHouseResync.createCopy(client, layout, table, shape, scratch, "ferry: checking table options");
+            String problem = partitionOutsideSortingKey(client, layout.database(), table.withTarget(scratch), shape);
+            if (problem != null) {
+                throw new PipeSetupException(problem);
+            }
+        } catch (RuntimeException e) {
+            throw e instanceof PipeSetupException p ? p : new PipeSetupException(table.sourceId()
+                    + ": its ClickHouse table cannot be made with these options: " + PipeSetupException.firstLine(e), e);
+        } finally {
+            ClickHouseTableDdl.dropTableReleasingPath(layout, scratch).forEach(sql -> ClickHouseConnections.execute(client, sql));
+        }
+    }
+
+    /**
      * Why {@code keys.partitionBy()} cannot be kept (null if it can): it reads a column outside the
      * sorting key. ReplacingMergeTree replaces a row's versions only within a partition, so a change of
      * such a column would leave the old version in its old partition.

@@ -48,7 +48,7 @@ public final class ClickHouseExistingTable {
         Set<String> sorting = new HashSet<>();
         for (var r : ClickHouseConnections.queryAll(client, "SELECT name, type, comment, is_in_sorting_key FROM system.columns"
                 + " WHERE database = " + quoteLiteral(layout.database()) + " AND table = " + quoteLiteral(table.target()))) {
-            existing.put(r.getString(1), ClickHouseTableDdl.ExistingColumn.of(r.getString(2), r.getString(3)));
+            existing.put(r.getString(1), ClickHouseTableDdl.ExistingColumn.of(r.getString(2), r.getString(3), false));
             if (r.getBoolean(4)) {
                 sorting.add(r.getString(1));
             }

@@ -169,10 +169,15 @@ public final class ClickHouseTableDdl {
     }
 
     /** A destination column as {@code system.columns} describes it: its type and the source position in its comment. */
-    public record ExistingColumn(String type, int position) {
-        public static ExistingColumn of(String type, String comment) {
+    public record ExistingColumn(String type, int position, boolean sorting) {
+        public ExistingColumn(String type, int position) {
+            this(type, position, false);
+        }
+
+        /** @param sorting whether the column is in the table's sorting key, which ClickHouse cannot rename */
+        public static ExistingColumn of(String type, String comment, boolean sorting) {
             return new ExistingColumn(type, comment != null && comment.startsWith(POSITION_COMMENT)
-                    ? Integer.parseInt(comment.substring(POSITION_COMMENT.length()).trim()) : 0);
+                    ? Integer.parseInt(comment.substring(POSITION_COMMENT.length()).trim()) : 0, sorting);
         }
     }
 
@@ -211,8 +216,8 @@ public final class ClickHouseTableDdl {
             }
             if (there == null && c.position() > 0) {
                 String before = renamedFrom(schema, existing, c.position());
-                if (before != null && schema.key().contains(c.name())) {
-                    problems.add("key column " + before + " of " + schema.target() + " was renamed to " + c.name()
+                if (before != null && (schema.key().contains(c.name()) || existing.get(before).sorting())) {
+                    problems.add("sorting-key column " + before + " of " + schema.target() + " was renamed to " + c.name()
                             + " at the source, and ClickHouse cannot rename a sorting-key column: resync " + schema.sourceId());
                     continue;
                 }

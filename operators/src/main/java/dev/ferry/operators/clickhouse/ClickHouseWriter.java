@@ -385,10 +385,11 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         Set<String> nullableThere = new java.util.HashSet<>();
         for (String target : targets) {
             Map<String, ClickHouseTableDdl.ExistingColumn> existing = new HashMap<>();
-            for (var r : ClickHouseConnections.queryAll(client, "SELECT name, type, comment FROM system.columns WHERE"
-                    + " database = " + ClickHouseSql.quoteLiteral(layout.database()) + " AND table = "
+            for (var r : ClickHouseConnections.queryAll(client, "SELECT name, type, comment, is_in_sorting_key FROM"
+                    + " system.columns WHERE database = " + ClickHouseSql.quoteLiteral(layout.database()) + " AND table = "
                     + ClickHouseSql.quoteLiteral(target))) {
-                existing.put(r.getString(1), ClickHouseTableDdl.ExistingColumn.of(r.getString(2), r.getString(3)));
+                existing.put(r.getString(1), ClickHouseTableDdl.ExistingColumn.of(r.getString(2), r.getString(3),
+                        r.getLong(4) != 0));
             }
             if (existing.isEmpty()) {
                 continue; // a resync copy already swapped in and dropped

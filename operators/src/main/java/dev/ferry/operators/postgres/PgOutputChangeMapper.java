@@ -194,7 +194,12 @@ final class PgOutputChangeMapper {
             String before = catalogShapes.get(e.getKey());
             String table = byOid.get(e.getKey());
             if (before != null && !before.equals(e.getValue()) && schemas.containsKey(table)) {
-                followCatalog(table, out);
+                try {
+                    followCatalog(table, out);
+                } catch (dev.ferry.operators.PipeSetupException gone) {
+                    // renamed or no longer readable: its next relation message says so (and stops the pipe)
+                    LOG.warn("{}: not looked at again: {}", table, gone.getMessage());
+                }
             }
         }
         catalogShapes = now;
@@ -204,6 +209,7 @@ final class PgOutputChangeMapper {
     private void followCatalog(String table, Consumer<ChangeRecord> out) throws SQLException {
         Current current = current(table);
         TableSchema now = current.table().schema();
+        checkSortingColumns(table, now);
         String why = incompatibility(schemas.get(table), now, current.filled());
         if (why == null) {
             why = current.storage().rewrittenSince(storage.get(table), schemas.get(table), now);
@@ -211,6 +217,24 @@ final class PgOutputChangeMapper {
         storage.put(table, current.storage());
         if (why != null) {
             reload(table, why, out);
+        }
+    }
+
+    /**
+     * Stops the pipe when a column the table's {@code order_by} names (and so its primary key and
+     * partition) was renamed or dropped at the source: ClickHouse cannot rename or drop a sorting-key
+     * column, and a copy cannot be sorted by a column the source no longer has. The spec must name
+     * today's columns; changing it copies the table again.
+     */
+    private void checkSortingColumns(String table, TableSchema now) {
+        for (String c : specs.get(table).destination().orderBy()) {
+            int at = now.indexOf(c);
+            if (at < 0 || now.columns().get(at).dropped()) {
+                throw new SuppressRestartsException(new IllegalStateException(table + ": " + c + ", in its order_by, is"
+                        + " no longer a column at the source (renamed or dropped), and ClickHouse cannot rename or drop a"
+                        + " sorting-key column: set order_by to today's columns (ferry edit " + connections.pipe()
+                        + " --table " + table + " --set 'order_by=[...]', which copies the table again)"));
+            }
         }
     }
 
@@ -353,6 +377,7 @@ final class PgOutputChangeMapper {
         if (!reloads.skips(table, xid)) {
             Current current = current(table);
             TableSchema now = current.table().schema();
+            checkSortingColumns(table, now);
             String retyped = retyped(table, known, now, r);
             String why = incompatibility(known, now, current.filled());
             Map<String, ColumnSchema> addedSince = null;

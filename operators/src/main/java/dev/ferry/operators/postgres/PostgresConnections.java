@@ -34,6 +34,10 @@ public final class PostgresConnections implements Serializable {
         this.source = source;
     }
 
+    public String pipe() {
+        return pipe;
+    }
+
     public String host() {
         return source.get(SourceOptions.HOST);
     }
