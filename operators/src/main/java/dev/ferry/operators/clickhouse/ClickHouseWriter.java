@@ -5,6 +5,7 @@ import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
+import dev.ferry.operators.PipeSetupException;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.DurableProgress;
@@ -15,6 +16,7 @@ import dev.ferry.state.record.TableReloading;
 import dev.ferry.state.record.SnapshotUnitDone;
 import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.Truncated;
+import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.DestinationTable;
 import dev.ferry.state.spec.DestinationOptions;
@@ -338,7 +340,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         RowBinaryEncoder.Adjustments adjustments = counted::adjusted;
         if (destination.decimalOutOfRange() == DestinationTable.DecimalOutOfRange.FAIL) {
             adjustments = (column, value, written, key) -> {
-                if (written == null && column.type().kind() == dev.ferry.state.schema.ColumnType.Kind.DECIMAL) {
+                if (written == null && column.type().kind() == ColumnType.Kind.DECIMAL) {
                     throw new SuppressRestartsException(new IllegalStateException(schema.sourceId() + ": " + value
                             + " (key " + key + ") does not fit column " + column.name() + " " + ClickHouseTypes.of(column)
                             + " and decimal_out_of_range is fail: widen it (ferry edit " + pipe + " --table "
@@ -443,8 +445,14 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
                 keylessAttemptMillis = time;
             }
             if (role == Role.CHANGES && time >= nextPurgeMillis) {
-                purgeDeleted();
                 nextPurgeMillis = time + purgeIntervalMillis;
+                try {
+                    purgeDeleted();
+                } catch (RuntimeException e) {
+                    // ClickHouse away for a moment: the rows are soft-deleted meanwhile, and nothing is lost by waiting
+                    LOG.warn("removing rows deleted at the source failed ({}); trying again in {} s",
+                            PipeSetupException.firstLine(e), purgeIntervalMillis / 1000);
+                }
             }
             scheduleSyncTimer();
         });
