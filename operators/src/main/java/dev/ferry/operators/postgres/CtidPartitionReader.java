@@ -8,6 +8,7 @@ import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.SnapshotRestarted;
 import dev.ferry.state.record.SnapshotUnitDone;
+import dev.ferry.state.schema.TableSchema;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -56,10 +57,14 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private PreparedStatement statement;
     private ResultSet rows;
     private PostgresRowReader rowReader;
+    /** Per table, the shape last logged as changed (shared by the subtask's readers): said once, not per partition. */
+    private final Map<String, TableSchema> shapesLogged;
     private long rowsRead;
 
-    CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant) {
+    CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant,
+            Map<String, TableSchema> shapesLogged) {
         this.source = source;
+        this.shapesLogged = shapesLogged;
         this.tables = source.tablesById();
         this.grant = grant;
     }
@@ -181,7 +186,9 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
             return built;
         }
         if (!now.schema().equals(built.schema())) {
-            LOG.info("{} changed shape since the job started: reading columns {}", id, now.schema().columnNames());
+            if (!now.schema().equals(shapesLogged.put(id, now.schema()))) {
+                LOG.info("{} changed shape since the job started: reading columns {}", id, now.schema().columnNames());
+            }
             batch.add(splitId, new CtidRow(ChangeRecord.marker(id, new SchemaChanged(now.schema())), null));
         }
         return now;
