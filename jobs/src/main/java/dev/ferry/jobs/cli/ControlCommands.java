@@ -121,7 +121,8 @@ final class ControlCommands {
         Map<String, String> settings = new LinkedHashMap<>();
 
         @Option(names = "--table", description = "Set options of this table; a change of its ClickHouse table"
-                + " (exclude_columns, order_by, primary_key, partition_by, column_types) resyncs it.")
+                + " (exclude_columns, order_by, primary_key, partition_by, column_types, json_type, numeric_type)"
+                + " resyncs it.")
         String table;
 
         @Override

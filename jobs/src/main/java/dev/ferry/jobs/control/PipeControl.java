@@ -2,6 +2,7 @@ package dev.ferry.jobs.control;
 
 import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.jobs.FlinkStopSavepoints;
 import dev.ferry.jobs.PipeJobMain;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.PipeSource;
@@ -177,19 +178,18 @@ public final class PipeControl {
         // the options against the table as it is now
         TableSchema schema = PipeSource.of(after).checkTables(after).stream()
                 .filter(t -> t.sourceId().equals(now.sourceId())).findFirst().orElseThrow();
-        if (reshapes) {
-            withDestination(after, client -> {
-                ClickHouseDestinationLayout layout = new ClickHouseConnections(after.destination()).layout(client);
-                ClickHouseDestinationSetup.checkShape(client, layout, schema,
-                        ClickHouseTypes.decideJson(client, layout.database(), schema.target(), now.destination()));
-                return null;
-            });
-        }
         String oldView = old.destination().currentView();
-        if (oldView != null && !oldView.equals(now.destination().currentView())) {
+        boolean viewGone = oldView != null && !oldView.equals(now.destination().currentView());
+        if (reshapes || viewGone) {
             withDestination(after, client -> {
                 ClickHouseDestinationLayout layout = new ClickHouseConnections(after.destination()).layout(client);
-                ClickHouseCurrentView.drop(layout, oldView).forEach(sql -> ClickHouseConnections.execute(client, sql));
+                if (reshapes) {
+                    ClickHouseDestinationSetup.checkShape(client, layout, schema,
+                            ClickHouseTypes.decideJson(client, layout.database(), schema.target(), now.destination()));
+                }
+                if (viewGone) {
+                    ClickHouseCurrentView.drop(layout, oldView).forEach(sql -> ClickHouseConnections.execute(client, sql));
+                }
                 return null;
             });
         }
@@ -460,10 +460,8 @@ public final class PipeControl {
             try {
                 return flink.stopWithSavepoint(jobId);
             } catch (IOException failure) {
-                Optional<String> made = dev.ferry.jobs.FlinkStopSavepoints.madeBeforeTheStopFailed(failure);
+                Optional<String> made = FlinkStopSavepoints.madeBeforeTheStopFailed(failure, jobId);
                 if (made.isPresent()) {
-                    LOG.warn("job {} failed as it stopped, after its savepoint {} completed: the pipe resumes from it",
-                            jobId, made.get());
                     if (flink.jobState(jobId).filter(s -> !List.of("FINISHED", "FAILED", "CANCELED").contains(s)).isPresent()) {
                         flink.cancel(jobId); // restarted from a checkpoint: the savepoint is where it goes on
                         flink.awaitTerminal(jobId, STOP_TIMEOUT);

@@ -1,5 +1,6 @@
 package dev.ferry.jobs.local;
 
+import dev.ferry.jobs.FlinkStopSavepoints;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
@@ -74,10 +75,8 @@ public final class EmbeddedFlink implements AutoCloseable {
                 return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL)
                         .get(5, TimeUnit.MINUTES);
             } catch (ExecutionException e) {
-                Optional<String> made = dev.ferry.jobs.FlinkStopSavepoints.madeBeforeTheStopFailed(e);
+                Optional<String> made = FlinkStopSavepoints.madeBeforeTheStopFailed(e, job);
                 if (made.isPresent()) {
-                    LOG.warn("job {} failed as it stopped, after its savepoint {} completed: the pipe resumes from it",
-                            job, made.get());
                     if (!cluster.getJobStatus(job).get(30, TimeUnit.SECONDS).isGloballyTerminalState()) {
                         cluster.cancelJob(job).get(1, TimeUnit.MINUTES); // restarted: the savepoint is where it goes on
                     }

@@ -1,5 +1,6 @@
 package dev.ferry.operators.clickhouse;
 
+import com.clickhouse.client.api.Client;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.ColumnType;
 import dev.ferry.state.schema.TableSchema;
@@ -20,7 +21,7 @@ public final class ClickHouseTypes {
     private ClickHouseTypes() {}
 
     /** Whether the server can take JSON text into a JSON column: it has the JSON type on and both settings. */
-    public static boolean supportsJsonObjects(com.clickhouse.client.api.Client client) {
+    public static boolean supportsJsonObjects(Client client) {
         String names = String.join(", ", JSON_OBJECT_SETTINGS.keySet().stream().map(ClickHouseSql::quoteLiteral).toList());
         if (client.queryAll("SELECT count() FROM system.settings WHERE name IN (" + names + ")").get(0).getLong(1)
                 < JSON_OBJECT_SETTINGS.size()) {
@@ -40,7 +41,7 @@ public final class ClickHouseTypes {
      * hold JSON objects. Setup and every writer decide the same, so a server upgraded under an existing
      * pipe does not change its tables.
      */
-    public static DestinationTable decideJson(com.clickhouse.client.api.Client client, String database, String target,
+    public static DestinationTable decideJson(Client client, String database, String target,
             DestinationTable destination) {
         if (destination.jsonType() != DestinationTable.JsonType.AUTO) {
             return destination;
