@@ -200,6 +200,9 @@ public final class RowBinaryEncoder {
                 return null;
             }
             BigDecimal exact = (BigDecimal) v;
+            if (exact.scale() == scale && exact.precision() <= precision) {
+                return v; // as the source's numeric(p, s) sends it: nothing to round, nothing to allocate
+            }
             BigDecimal rounded = exact.setScale(scale, RoundingMode.HALF_UP);
             if (rounded.unscaledValue().abs().compareTo(limit) >= 0) {
                 return null;
@@ -267,7 +270,17 @@ public final class RowBinaryEncoder {
         int width = decimalWidth(precision);
         BigInteger limit = BigInteger.TEN.pow(precision);
         return (v, out) -> {
-            BigInteger unscaled = ((BigDecimal) v).setScale(scale, RoundingMode.UNNECESSARY).unscaledValue();
+            BigDecimal d = (BigDecimal) v;
+            if (width <= 8 && d.scale() == scale && d.precision() <= precision) {
+                long unscaled = d.movePointRight(scale).longValue(); // at most 18 digits: exact
+                if (width == 4) {
+                    out.writeInt((int) unscaled);
+                } else {
+                    out.writeLong(unscaled);
+                }
+                return;
+            }
+            BigInteger unscaled = d.setScale(scale, RoundingMode.UNNECESSARY).unscaledValue();
             if (unscaled.abs().compareTo(limit) >= 0) {
                 throw new ArithmeticException(v + " does not fit Decimal(" + precision + ", " + scale + ")");
             }

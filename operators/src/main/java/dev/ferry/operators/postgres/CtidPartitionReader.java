@@ -102,7 +102,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
                     break;
                 }
                 batch.add(splitId, new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        rowReader.read(rows, 2)), rows.getString(1)));
+                        rowReader.read(rows, 2)), rows.getBytes(1)));
                 rowsRead++;
                 n++;
             }

@@ -1,9 +1,11 @@
 package dev.ferry.operators.postgres;
 
+import java.nio.charset.StandardCharsets;
+
 /** A reader's position in a partition: the last ctid emitted and rows emitted so far. */
 final class PartitionProgress {
     private final CtidPartition partition;
-    private String lastText;
+    private byte[] lastText;
     private Tid last;
     private long rows;
 
@@ -13,8 +15,8 @@ final class PartitionProgress {
         this.rows = partition.rowsBefore();
     }
 
-    /** Per row: keeps the text, parsing it only for a checkpoint. */
-    void emitted(String ctid) {
+    /** Per row: keeps the text's bytes, parsing them only for a checkpoint. */
+    void emitted(byte[] ctid) {
         lastText = ctid;
         rows++;
     }
@@ -26,7 +28,7 @@ final class PartitionProgress {
     /** The partition as a checkpoint stores it: continued after the last emitted row. */
     CtidPartition toSplit() {
         if (lastText != null) {
-            last = Tid.parse(lastText);
+            last = Tid.parse(new String(lastText, StandardCharsets.US_ASCII));
             lastText = null;
         }
         return last == null ? partition.resumingAtStart() : partition.resumingAfter(last, rows);
