@@ -50,7 +50,8 @@ rest.port: $port
 web.upload.dir: $home/uploads
 taskmanager.numberOfTaskSlots: 8
 parallelism.default: 1
-# A TaskManager started outside Flink's scripts needs every memory component given (the JVM flags match).
+# A TaskManager started outside Flink's scripts needs every memory component given (the JVM flags match);
+# the TaskManager's components add up to 2 GB.
 jobmanager.memory.heap.size: 512m
 jobmanager.memory.off-heap.size: 128m
 jobmanager.memory.jvm-metaspace.size: 512m
@@ -58,7 +59,7 @@ jobmanager.memory.jvm-overhead.min: 192m
 jobmanager.memory.jvm-overhead.max: 192m
 taskmanager.cpu.cores: 2
 taskmanager.memory.framework.heap.size: 128m
-taskmanager.memory.task.heap.size: 1024m
+taskmanager.memory.task.heap.size: 768m
 taskmanager.memory.managed.size: 128m
 taskmanager.memory.framework.off-heap.size: 128m
 taskmanager.memory.task.off-heap.size: 64m
@@ -105,7 +106,7 @@ launch() { # name main-class jvm-flags...
 start_taskmanager() {
   alive taskmanager && return 0
   launch taskmanager org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-    -Xms1152m -Xmx1152m -XX:MaxDirectMemorySize=320m -XX:MaxMetaspaceSize=512m
+    -Xms896m -Xmx896m -XX:MaxDirectMemorySize=320m -XX:MaxMetaspaceSize=512m
 }
 
 wait_ready() {

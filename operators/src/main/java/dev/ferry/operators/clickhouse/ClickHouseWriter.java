@@ -62,7 +62,13 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
     /** A buffer is also written when it grows past this, whatever the row count. */
-    private static final int MAX_BUFFER_BYTES = 64 << 20;
+    /**
+     * Bytes a writer holds across its tables' buffers before it writes the largest: memory stays flat
+     * however many tables a pipe has (each table's buffer also stops at pull_batch_size rows).
+     */
+    private static final long MAX_BUFFERED_BYTES = 64 << 20;
+    /** Rows between two sums of the buffers' sizes (a sum per row would cost more than it saves). */
+    private static final int ROWS_PER_BUDGET_CHECK = 1_024;
     private static final int ATTEMPTS = 4;
     /** Server errors worth retrying (overload, timeouts, replication hiccups); others fail at once. */
     private static final Set<Integer> RETRYABLE_CODES = Set.of(3, 159, 202, 209, 210, 241, 242, 252, 285, 319, 425, 999);
@@ -81,6 +87,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private transient Client client;
     private transient ClickHouseDestinationLayout layout;
     private transient Map<String, TableBuffer> buffers;
+    private transient int rowsSinceBudgetCheck;
     private transient DurableProgress.Builder progress;
     private transient Map<String, ClickHouseTableMetrics> metrics;
     /** Tables whose columns no longer fit the source, written only through their resync copy until the swap. */
@@ -227,8 +234,25 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
             return;
         }
         buffer.add(record, getProcessingTimeService().getCurrentProcessingTime());
-        if (buffer.count() >= batchRows || buffer.bytes() >= MAX_BUFFER_BYTES) {
+        if (buffer.count() >= batchRows) {
             write(buffer);
+        } else if (++rowsSinceBudgetCheck >= ROWS_PER_BUDGET_CHECK) {
+            rowsSinceBudgetCheck = 0;
+            keepToBudget();
+        }
+    }
+
+    private void keepToBudget() throws IOException, InterruptedException {
+        long total = 0;
+        TableBuffer largest = null;
+        for (TableBuffer b : buffers.values()) {
+            total += b.bytes();
+            if (largest == null || b.bytes() > largest.bytes()) {
+                largest = b;
+            }
+        }
+        if (total >= MAX_BUFFERED_BYTES) {
+            write(largest);
         }
     }
 

@@ -9,10 +9,15 @@ import java.util.HexFormat;
 
 /** A growable little-endian byte buffer holding RowBinary rows until they are sent. */
 final class RowBinaryBuffer {
+    /** Capacity kept across batches; a larger array is let go, so idle tables hold little memory. */
+    private static final int RETAINED_CAPACITY = 4 << 20;
+
+    private final int initialCapacity;
     private byte[] buf;
     private int size;
 
     RowBinaryBuffer(int initialCapacity) {
+        this.initialCapacity = initialCapacity;
         buf = new byte[initialCapacity];
     }
 
@@ -22,6 +27,9 @@ final class RowBinaryBuffer {
 
     void reset() {
         size = 0;
+        if (buf.length > RETAINED_CAPACITY) {
+            buf = new byte[initialCapacity];
+        }
     }
 
     /** Returns to the state before a row that failed to encode. */
