@@ -42,6 +42,8 @@ import sun.misc.Signal;
  */
 @Command(name = "run", description = "Run a pipe on an embedded Flink, with the web UI, until it completes.")
 final class RunCommand implements Callable<Integer> {
+    private static final long STATUS_POLL_MILLIS = 200;
+
     @Parameters(index = "0", description = "Pipe spec (YAML).")
     Path spec;
 
@@ -86,9 +88,15 @@ final class RunCommand implements Callable<Integer> {
             ProgressPrinter printer = new ProgressPrinter(status, pipe.name(), System.out, System.currentTimeMillis());
             JobStatus jobStatus;
             Instant failureShown = null;
+            long nextLine = System.currentTimeMillis() + progressSeconds * 1000L;
             do {
-                Thread.sleep(progressSeconds * 1000L);
+                // The job's end is noticed within a moment, not at the next progress line.
+                Thread.sleep(STATUS_POLL_MILLIS);
                 jobStatus = flink.status(job);
+                if (!jobStatus.isGloballyTerminalState() && !stopping.get() && System.currentTimeMillis() < nextLine) {
+                    continue;
+                }
+                nextLine = System.currentTimeMillis() + progressSeconds * 1000L;
                 String now = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 var failure = flink.latestFailure(job);
                 if (failure.isPresent() && (jobStatus == JobStatus.RESTARTING || !failure.get().getKey().equals(failureShown))) {
