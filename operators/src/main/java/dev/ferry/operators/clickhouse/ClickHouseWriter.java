@@ -242,6 +242,11 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         }
     }
 
+    /** What one table's buffer keeps between batches: the budget shared by the tables, so a busy table reuses its array. */
+    private int retainedBytes() {
+        return (int) (MAX_BUFFERED_BYTES / Math.max(1, buffers.size()));
+    }
+
     private void keepToBudget() throws IOException, InterruptedException {
         long total = 0;
         TableBuffer largest = null;
@@ -529,7 +534,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
     private void write(TableBuffer buffer) throws IOException, InterruptedException {
         if (supersededByReload(buffer)) {
             buffer.reportTo(progress);
-            buffer.clear();
+            buffer.clear(retainedBytes());
             return;
         }
         String why = unfit.get(buffer.schema().sourceId());
@@ -543,7 +548,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
                         buffer.schema().sourceId(), why);
             }
             buffer.reportTo(progress);
-            buffer.clear();
+            buffer.clear(retainedBytes());
             return;
         }
         long start = System.nanoTime();
@@ -586,7 +591,7 @@ public final class ClickHouseWriter extends AbstractStreamOperator<DurableProgre
         buffer.reportTo(progress);
         LOG.debug("wrote {} rows ({} bytes) of {} in {} ms", buffer.count(), buffer.bytes(), buffer.schema().sourceId(),
                 tookMillis);
-        buffer.clear();
+        buffer.clear(retainedBytes());
     }
 
     /**

@@ -2,6 +2,9 @@ package dev.ferry.operators.clickhouse;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -9,8 +12,10 @@ import java.util.HexFormat;
 
 /** A growable little-endian byte buffer holding RowBinary rows until they are sent. */
 final class RowBinaryBuffer {
-    /** Capacity kept across batches; a larger array is let go, so idle tables hold little memory. */
-    private static final int RETAINED_CAPACITY = 4 << 20;
+    // One store per value instead of a store per byte.
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int initialCapacity;
     private byte[] buf;
@@ -27,7 +32,12 @@ final class RowBinaryBuffer {
 
     void reset() {
         size = 0;
-        if (buf.length > RETAINED_CAPACITY) {
+    }
+
+    /** Empties the buffer, keeping its array if no larger than {@code retainedCapacity} (else the next batch grows a new one). */
+    void reset(int retainedCapacity) {
+        reset();
+        if (buf.length > Math.max(retainedCapacity, initialCapacity)) {
             buf = new byte[initialCapacity];
         }
     }
@@ -65,23 +75,20 @@ final class RowBinaryBuffer {
 
     void writeShort(int v) {
         ensure(2);
-        buf[size++] = (byte) v;
-        buf[size++] = (byte) (v >>> 8);
+        SHORT.set(buf, size, (short) v);
+        size += 2;
     }
 
     void writeInt(int v) {
         ensure(4);
-        buf[size++] = (byte) v;
-        buf[size++] = (byte) (v >>> 8);
-        buf[size++] = (byte) (v >>> 16);
-        buf[size++] = (byte) (v >>> 24);
+        INT.set(buf, size, v);
+        size += 4;
     }
 
     void writeLong(long v) {
         ensure(8);
-        for (int i = 0; i < 8; i++) {
-            buf[size++] = (byte) (v >>> (8 * i));
-        }
+        LONG.set(buf, size, v);
+        size += 8;
     }
 
     /** Unsigned LEB128, RowBinary's length prefix. */

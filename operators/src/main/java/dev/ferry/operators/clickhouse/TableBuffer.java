@@ -114,8 +114,9 @@ final class TableBuffer {
         return firstRowAtMillis;
     }
 
-    void clear() {
-        rows.reset();
+    /** Empties the buffer; its memory is kept up to {@code retainedBytes}. */
+    void clear(int retainedBytes) {
+        rows.reset(retainedBytes);
         count = 0;
         java.util.Arrays.fill(kinds, 0);
         maxVersion = 0;
