@@ -15,12 +15,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.postgresql.PGResultSetMetaData;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +60,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private PreparedStatement statement;
     private ResultSet rows;
     private PostgresRowReader rowReader;
+    private boolean ctidBinary;
     /** Per table, the shape last logged as changed (shared by the subtask's readers): said once, not per partition. */
     private final Map<String, TableSchema> shapesLogged;
     private long rowsRead;
@@ -91,26 +95,38 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
             String splitId = current.splitId();
             String table = current.table();
             long version = grant.getNow(null).version();
-            int n = 0;
-            while (n < ROWS_PER_FETCH && !wokenUp()) {
+            // Handed to the batch at once (which keeps the list): a per-row add looks the split up each time.
+            List<CtidRow> read = new ArrayList<>(ROWS_PER_FETCH + 1);
+            boolean finished = false;
+            while (read.size() < ROWS_PER_FETCH && !wokenUp()) {
                 if (!rows.next()) {
-                    batch.add(splitId, new CtidRow(ChangeRecord.marker(current.table(),
-                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)), null));
-                    batch.addFinishedSplit(splitId);
+                    read.add(CtidRow.marker(ChangeRecord.marker(current.table(),
+                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead))));
                     LOG.debug("read partition {} {}: {} rows", splitId, current.describeRange(), rowsRead);
                     closePartition();
+                    finished = true;
                     break;
                 }
-                batch.add(splitId, new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        rowReader.read(rows, 2)), rows.getBytes(1)));
+                read.add(new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
+                        rowReader.read(rows, 2)), ctid()));
                 rowsRead++;
-                n++;
+            }
+            if (!read.isEmpty()) {
+                batch.addAll(splitId, read);
+            }
+            if (finished) {
+                batch.addFinishedSplit(splitId);
             }
         } catch (SQLException e) {
             throw new IOException("initial load of " + (current == null ? "?" : current.splitId() + " "
                     + current.describeRange()) + " failed: " + e.getMessage(), e);
         }
         return batch.build();
+    }
+
+    /** The current row's ctid: binary on the bulk connection (6 bytes, no text made at either end), else text. */
+    private long ctid() throws SQLException {
+        return (ctidBinary ? Tid.fromBinary(rows.getBytes(1)) : Tid.parse(rows.getString(1))).packed();
     }
 
     private SnapshotGrant awaitGrant() throws IOException {
@@ -145,7 +161,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         SourceTable table = shape(partition.table(), batch, partition.splitId());
         String comment = "ferry pipe=" + source.pipe() + " table=" + partition.table() + " partition "
                 + (partition.index() + 1) + "/" + partition.count() + " ctid " + partition.describeRange();
-        String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid::text, "
+        String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid, "
                 + String.join(", ", table.selectExpressions())
                 + " FROM " + partition.relation(table.qualifiedName()) + partition.whereClause();
         current = partition;
@@ -163,10 +179,11 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         StartedOver over = snapshot.startedOver().get(partition.table());
         if (partition.index() == 0 && over != null && over.pass() == partition.pass() && over.version() != 0) {
             // the version the plan began at, not this snapshot's: rows of this plan read before a restart stay
-            batch.add(partition.splitId(), new CtidRow(ChangeRecord.marker(partition.table(),
-                    new SnapshotRestarted(over.version())), null));
+            batch.add(partition.splitId(), CtidRow.marker(ChangeRecord.marker(partition.table(),
+                    new SnapshotRestarted(over.version()))));
         }
         rowReader = new PostgresRowReader(table.schema().columns());
+        ctidBinary = rows.getMetaData().unwrap(PGResultSetMetaData.class).getFormat(1) == 1;
         rowsRead = partition.rowsBefore();
         return true;
     }
@@ -189,7 +206,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
             if (!now.schema().equals(shapesLogged.put(id, now.schema()))) {
                 LOG.info("{} changed shape since the job started: reading columns {}", id, now.schema().columnNames());
             }
-            batch.add(splitId, new CtidRow(ChangeRecord.marker(id, new SchemaChanged(now.schema())), null));
+            batch.add(splitId, CtidRow.marker(ChangeRecord.marker(id, new SchemaChanged(now.schema()))));
         }
         return now;
     }

@@ -29,7 +29,7 @@ final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartit
                         return;
                     }
                     output.collect(row.record());
-                    if (row.ctid() != null) {
+                    if (row.ctid() != CtidRow.NO_CTID) {
                         progress.emitted(row.ctid());
                     }
                 },

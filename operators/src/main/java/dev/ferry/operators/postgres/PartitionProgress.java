@@ -1,11 +1,9 @@
 package dev.ferry.operators.postgres;
 
-import java.nio.charset.StandardCharsets;
-
 /** A reader's position in a partition: the last ctid emitted and rows emitted so far. */
 final class PartitionProgress {
     private final CtidPartition partition;
-    private byte[] lastText;
+    private long lastPacked = CtidRow.NO_CTID;
     private Tid last;
     private long rows;
 
@@ -15,9 +13,9 @@ final class PartitionProgress {
         this.rows = partition.rowsBefore();
     }
 
-    /** Per row: keeps the text's bytes, parsing them only for a checkpoint. */
-    void emitted(byte[] ctid) {
-        lastText = ctid;
+    /** Per row: keeps the packed tid, making a {@link Tid} only for a checkpoint. */
+    void emitted(long ctid) {
+        lastPacked = ctid;
         rows++;
     }
 
@@ -27,9 +25,9 @@ final class PartitionProgress {
 
     /** The partition as a checkpoint stores it: continued after the last emitted row. */
     CtidPartition toSplit() {
-        if (lastText != null) {
-            last = Tid.parse(new String(lastText, StandardCharsets.US_ASCII));
-            lastText = null;
+        if (lastPacked != CtidRow.NO_CTID) {
+            last = Tid.unpack(lastPacked);
+            lastPacked = CtidRow.NO_CTID;
         }
         return last == null ? partition.resumingAtStart() : partition.resumingAfter(last, rows);
     }

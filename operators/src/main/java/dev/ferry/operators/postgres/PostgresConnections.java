@@ -168,6 +168,8 @@ public final class PostgresConnections implements Serializable {
             PGProperty.BINARY_TRANSFER.set(p, true);
             // pgjdbc would format these in Java; the initial load keeps Postgres' own text of every type it does not map.
             PGProperty.BINARY_TRANSFER_DISABLE.set(p, "POINT,BOX");
+            // tid (oid 27): the load's per-row position, 6 bytes instead of text made and parsed per row.
+            PGProperty.BINARY_TRANSFER_ENABLE.set(p, "27");
             PGProperty.PREPARE_THRESHOLD.set(p, -1);
         }
         return p;

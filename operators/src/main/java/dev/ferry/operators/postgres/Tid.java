@@ -11,6 +11,24 @@ public record Tid(long block, int offset) implements Comparable<Tid>, Serializab
         }
     }
 
+    /** Postgres' binary form: the block (4 bytes) then the line pointer (2), big-endian. */
+    static Tid fromBinary(byte[] raw) {
+        if (raw.length != 6) {
+            throw new IllegalArgumentException("not a binary tid: " + raw.length + " bytes");
+        }
+        long block = ((raw[0] & 0xffL) << 24) | ((raw[1] & 0xff) << 16) | ((raw[2] & 0xff) << 8) | (raw[3] & 0xff);
+        return new Tid(block, ((raw[4] & 0xff) << 8) | (raw[5] & 0xff));
+    }
+
+    /** The tid in one long (block, then line pointer): kept per row without an object. */
+    long packed() {
+        return (block << 16) | offset;
+    }
+
+    static Tid unpack(long packed) {
+        return new Tid(packed >>> 16, (int) (packed & 0xFFFF));
+    }
+
     public static Tid startOf(long block) {
         return new Tid(block, 0);
     }
