@@ -46,6 +46,14 @@ public final class PipeGraph {
     private DataStream<DurableProgress> progress;
     private int slots = 1;
 
+    /**
+     * The most task slots a run of {@code spec} takes: its initial load's readers at the most
+     * (initial_load_parallelism per table, snapshot_number_of_parallel_tables tables at a time).
+     */
+    public static int maxSlots(PipeSpec spec) {
+        return spec.setting(PipeSettings.INITIAL_LOAD_PARALLELISM) * spec.setting(PipeSettings.SNAPSHOT_NUMBER_OF_PARALLEL_TABLES);
+    }
+
     public PipeGraph(StreamExecutionEnvironment env, PipeSpec spec, List<TableSchema> tables, PipeRun run) {
         this.env = env;
         this.spec = spec;

@@ -2,6 +2,7 @@ package dev.ferry.jobs.cli;
 
 import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeEnvironment;
+import dev.ferry.jobs.PipeGraph;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.PipeSource;
 import dev.ferry.jobs.control.FlinkRestClient;
@@ -65,14 +66,28 @@ final class RunCommand implements Callable<Integer> {
         PipeEnvironment.apply(env, pipe);
         env.getCheckpointConfig().setCheckpointStorage(saved.checkpoints());
         env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-        int slots = PipeSource.of(pipe).build(env, pipe, PipeRuns.first(pipe), true);
-        StreamGraph graph = env.getStreamGraph();
+        // Flink starts while the pipe is set up (two seconds of a short run, each): with the most slots a run can take.
+        int maxSlots = PipeGraph.maxSlots(pipe);
+        CompletableFuture<EmbeddedFlink> starting = EmbeddedFlink.startInBackground(maxSlots, webUiPort);
+        int slots;
+        StreamGraph graph;
+        try {
+            slots = PipeSource.of(pipe).build(env, pipe, PipeRuns.first(pipe), true);
+            graph = env.getStreamGraph();
+        } catch (Exception | Error e) {
+            EmbeddedFlink.discard(starting);
+            throw e;
+        }
+        if (slots > maxSlots) {
+            EmbeddedFlink.discard(starting);
+            throw new IllegalStateException("the job needs " + slots + " slots, more than the " + maxSlots + " planned");
+        }
         graph.setJobName("ferry " + pipe.name());
         Optional<Path> resumeFrom = saved.latest();
         resumeFrom.ifPresent(p -> graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(p.toString(), false)));
 
         ClickHouseConnections destination = new ClickHouseConnections(pipe.destination());
-        try (EmbeddedFlink flink = EmbeddedFlink.start(slots, webUiPort);
+        try (EmbeddedFlink flink = EmbeddedFlink.started(starting);
                 Client client = destination.open()) {
             ClickHouseStatusTables status =
                     new ClickHouseStatusTables(client, pipe.destination().get(DestinationOptions.STATUS_DATABASE));

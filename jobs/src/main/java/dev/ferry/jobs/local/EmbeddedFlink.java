@@ -5,6 +5,8 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
@@ -49,6 +51,35 @@ public final class EmbeddedFlink implements AutoCloseable {
                     + e.getMessage(), e);
         }
         return new EmbeddedFlink(cluster);
+    }
+
+    /** {@link #start} on another thread, so the caller can set the pipe up meanwhile. */
+    public static CompletableFuture<EmbeddedFlink> startInBackground(int slots, int webUiPort) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return start(slots, webUiPort);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** The cluster {@link #startInBackground} started, or what its start threw. */
+    public static EmbeddedFlink started(CompletableFuture<EmbeddedFlink> starting) throws Exception {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** Stops a cluster started in the background that the run no longer needs (its setup failed). */
+    public static void discard(CompletableFuture<EmbeddedFlink> starting) {
+        try {
+            started(starting).close();
+        } catch (Exception e) {
+            LOG.debug("embedded Flink not started or not stopped cleanly", e);
+        }
     }
 
     public URI webUi() throws Exception {
