@@ -14,6 +14,7 @@ import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
 import dev.ferry.testing.TableComparison;
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -22,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Initial load plus change stream on the real servers. */
 class PostgresCdcPipeTest {
@@ -407,6 +410,42 @@ class PostgresCdcPipeTest {
         assertThat(failure).isNotNull();
         assertThat(PipeTestKit.causeMessages(failure)).contains("replication slot ferry_cdc_dropped was dropped");
         assertThat(slots()).doesNotContainKey("ferry_cdc_dropped");
+    }
+
+    /**
+     * A cdc_only pipe whose slot was dropped while it was paused: setup makes a new slot on resume, but
+     * the changes made in between are in neither, so the resumed pipe fails with the reason instead of
+     * going on without them. An ordinary pause and resume goes on.
+     */
+    @Test
+    void slotCreatedAgainWhilePausedFailsTheResumedPipe(@InjectMiniCluster MiniCluster cluster, @TempDir Path savepoints)
+            throws Exception {
+        pg.execute("CREATE TABLE kept (id int PRIMARY KEY, v text)");
+        PipeSpec spec = PipeTestKit.spec("cdc_recreated", pg, ch, "[kept]",
+                "{replication_mode: cdc_only, sync_interval_seconds: 1}");
+        List<SourceTable> tables = PostgresPipeSetup.run(spec);
+        JobID job = PipeTestKit.submit(cluster, spec, tables, null);
+        awaitState(ch, spec.name(), PipeState.RUNNING, MINUTE);
+        pg.execute("INSERT INTO kept SELECT g, 'a' FROM generate_series(1, 50) g", "UPDATE kept SET v = 'b' WHERE id <= 10");
+        String savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+
+        pg.execute("UPDATE kept SET v = 'while paused' WHERE id <= 20");
+        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), savepoint);
+        pg.execute("INSERT INTO kept VALUES (51, 'after resume')");
+        awaitEqual(pg, ch, tables.get(0).schema(), "kept", MINUTE); // the changes made while paused are there
+        savepoint = PipeTestKit.stopWithSavepoint(cluster, job, savepoints);
+
+        pg.execute("SELECT pg_drop_replication_slot('ferry_cdc_recreated')", "UPDATE kept SET v = 'lost' WHERE id <= 30");
+        job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.run(spec), savepoint);
+        Throwable failure = null;
+        try {
+            cluster.requestJobResult(job).get(3, TimeUnit.MINUTES).toJobExecutionResult(getClass().getClassLoader());
+        } catch (Exception e) {
+            failure = e;
+        }
+        assertThat(failure).isNotNull();
+        assertThat(PipeTestKit.causeMessages(failure)).contains("replication slot ferry_cdc_recreated starts at")
+                .contains("dropped and created again while the pipe was stopped");
     }
 
     private Map<String, Boolean> slots() throws Exception {

@@ -13,8 +13,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -81,9 +83,16 @@ public final class WalChangeSource implements Source<ChangeRecord, WalSplit, Wal
                 tables, leaves, storage, new WalOptions(spec.setting(PipeSettings.INCOMPATIBLE_SCHEMA_CHANGE)
                         == PipeSettings.IncompatibleSchemaChange.RESYNC, run.generation(), run.reloadTables(),
                         run.startState() == PipeState.RESYNC ? "a resync was asked for"
-                                : "its initial load (without a key, the change stream copies it)"));
+                                : "its initial load (without a key, the change stream copies it)",
+                        copiesEveryTable(run, tables)));
         return new SlotGuardedSource<>(source, RecordTypeInfo.CHANGE_RECORD, connections, spec.replicationSlotName(),
                 slotExists(connections, spec.replicationSlotName()));
+    }
+
+    private static boolean copiesEveryTable(PipeRun run, List<SourceTable> tables) {
+        Set<String> copied = new HashSet<>(run.loadTables());
+        copied.addAll(run.reloadTables());
+        return tables.stream().allMatch(t -> copied.contains(t.spec().sourceId()));
     }
 
     private static boolean slotExists(PostgresConnections connections, String slot) {

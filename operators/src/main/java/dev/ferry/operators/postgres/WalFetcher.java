@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -247,6 +248,7 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
     }
 
     private void open() throws SQLException {
+        checkSlotPosition();
         long started = System.currentTimeMillis();
         while (true) {
             conn = connections.openReplication("changes");
@@ -274,6 +276,29 @@ final class WalFetcher implements SplitReader<WalEvent, WalSplit> {
                 LOG.info("replication slot {} is still in use (a previous run's walsender?); waiting", slot);
                 sleep(1_000);
             }
+        }
+    }
+
+    /**
+     * Fails the pipe when the slot starts after where this stream stands: the slot only moves when
+     * the stream confirms a completed checkpoint, whose position is never past the one the stream
+     * resumes from, so the slot was dropped and created again (or moved by someone else) while the
+     * pipe was stopped. Postgres would silently start at the slot's position and the changes in between
+     * would be lost. A run that copies every table again needs none of them.
+     */
+    private void checkSlotPosition() throws SQLException {
+        if (handedOn == 0 || options.copiesEveryTable()) {
+            return;
+        }
+        Optional<SlotManager.SlotInfo> info;
+        try (Connection check = connections.open("changes")) {
+            info = SlotManager.slot(check, slot);
+        }
+        if (info.isPresent() && info.get().confirmedFlushLsn() > handedOn) {
+            throw new SuppressRestartsException(new IllegalStateException("replication slot " + slot + " starts at "
+                    + LogSequenceNumber.valueOf(info.get().confirmedFlushLsn()).asString() + ", after this pipe's position "
+                    + LogSequenceNumber.valueOf(handedOn).asString() + ": it was dropped and created again while the pipe was"
+                    + " stopped, and the changes in between are lost: resync the pipe"));
         }
     }
 
