@@ -167,7 +167,7 @@ public final class PostgresRowReader {
      * digits) whose unscaled value fits a long, at its display scale; null for any other (NaN, the
      * infinities, more than 18 digits), which the driver decodes.
      */
-    static BigDecimal binaryNumeric(byte[] raw) {
+    private static BigDecimal binaryNumeric(byte[] raw) {
         if (raw.length < 8) {
             return null;
         }
