@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long form of the randomized fault test (jobs/.../PostgresFaultTest): a workload of inserts,
+# Long form of the randomized fault test (jobs/.../PostgresFaultIT): a workload of inserts,
 # updates (keys too) and deletes on a keyed and a keyless table, with faults drawn at random for
 # MINUTES (default 30): the TaskManager killed, the job lost and started from its last checkpoint (as
 # ferry run after kill -9), ClickHouse stopped and Postgres restarted for up to OUTAGE seconds
@@ -17,7 +17,7 @@ mvn -q -DskipTests install
 seed_arg=()
 [[ -n "${SEED:-}" ]] && seed_arg=(-Dferry.faults.seed="$SEED")
 start=$(date +%s)
-mvn -pl jobs surefire:test -Dtest=PostgresFaultTest -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -pl jobs failsafe:integration-test failsafe:verify -Dit.test=PostgresFaultIT \
   -Dferry.faults.minutes="$minutes" -Dferry.faults.outage.seconds="$outage" "${seed_arg[@]}" \
   | grep --line-buffered -E '^(faults seed|round )' | tee "$out"
 echo

@@ -14,7 +14,7 @@ docs="${DOCS:-1000000}"
 out="$repo/jobs/target/mongo-snapshot-bench.txt"
 
 mvn -q -DskipTests install
-mvn -q -pl jobs surefire:test -Dtest=MongoSnapshotBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -q -pl jobs failsafe:integration-test failsafe:verify -Dit.test=MongoSnapshotBenchmark \
   -Dferry.bench.mongo.docs="$docs" -Dferry.bench.out="$out"
 echo
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"

@@ -126,6 +126,7 @@ public final class LocalServers {
 
     /** Runs one of the project's scripts with extra environment; returns its output, throws on failure. */
     public static String runScript(java.util.Map<String, String> env, String script, String... args) {
+        refuseInUnitTests(script);
         try {
             List<String> command = new java.util.ArrayList<>();
             command.add(projectRoot().resolve(script).toString());
@@ -143,6 +144,17 @@ public final class LocalServers {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * {@code mvn test} runs the unit tests alone, quickly and without servers; a test that needs
+     * them is named {@code *IT} and runs in {@code mvn verify}'s integration phase.
+     */
+    public static void refuseInUnitTests(String what) {
+        if (Boolean.getBoolean("ferry.tests.unit")) {
+            throw new IllegalStateException("a unit test asked for " + what + ": tests that need servers are named *IT"
+                    + " and run in mvn verify's integration phase");
         }
     }
 }

@@ -55,6 +55,10 @@ final class LocalClickHouse implements AutoCloseable {
     }
 
     static LocalClickHouse start(String password) {
+        if (Boolean.getBoolean("ferry.tests.unit")) {
+            // mvn test runs unit tests alone; tests that start a server are *IT (mvn verify)
+            throw new IllegalStateException("a unit test asked for a server: name the test class *IT");
+        }
         try {
             return new LocalClickHouse(password);
         } catch (IOException e) {

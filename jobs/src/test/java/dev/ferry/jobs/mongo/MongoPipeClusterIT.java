@@ -1,8 +1,8 @@
 package dev.ferry.jobs.mongo;
 
-import static dev.ferry.jobs.mongo.MongoPipeTest.awaitEqual;
-import static dev.ferry.jobs.mongo.MongoPipeTest.insert;
-import static dev.ferry.jobs.mongo.MongoPipeTest.mixedDocuments;
+import static dev.ferry.jobs.mongo.MongoPipeIT.awaitEqual;
+import static dev.ferry.jobs.mongo.MongoPipeIT.insert;
+import static dev.ferry.jobs.mongo.MongoPipeIT.mixedDocuments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoCollection;

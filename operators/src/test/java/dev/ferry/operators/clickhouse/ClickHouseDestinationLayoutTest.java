@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Golden DDL of every layout: plain, replicated without a cluster, ON CLUSTER (sharded, replicated,
  * with a Distributed table), a Replicated database (with and without a Distributed table). The
- * engine parses and, where it can, runs the same statements ({@link ClickHouseLayoutEngineTest},
- * {@link ClickHouseReplicationEngineTest}).
+ * engine parses and, where it can, runs the same statements ({@link ClickHouseLayoutEngineIT},
+ * {@link ClickHouseReplicationEngineIT}).
  */
 class ClickHouseDestinationLayoutTest {
     static final TableSchema ORDERS = new TableSchema("public.orders", "orders", List.of(

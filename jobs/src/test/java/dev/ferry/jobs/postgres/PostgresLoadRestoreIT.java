@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * by VACUUM FULL (every pipe). The changes in between are drawn at random; {@code -Dferry.restore.seed}
  * repeats a run.
  */
-class PostgresLoadRestoreTest {
+class PostgresLoadRestoreIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(4);
     private static final Duration SETTLE = Duration.ofMinutes(4);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * change stream (their changes alone, TOASTed values left unchanged, a keyless table's duplicates), a
  * TaskManager lost mid-load, and DDL on them, which the pipe does not need to follow.
  */
-class PostgresExcludedColumnsTest {
+class PostgresExcludedColumnsIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
     private static final Duration MINUTES = Duration.ofMinutes(2);

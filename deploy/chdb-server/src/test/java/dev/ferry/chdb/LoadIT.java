@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Concurrency and volume through client-v2; prints the measured rates. */
 @ExtendWith(LocalClickHouse.Shared.class)
 @SuppressWarnings("try") // client-v2's QueryResponse.close() declares Exception
-class LoadTest {
+class LoadIT {
     private static final String[] ZONES = {"UTC", "Europe/Berlin", "Asia/Tokyo", "America/New_York",
         "Australia/Sydney", "Asia/Kolkata", "Africa/Cairo", "America/Sao_Paulo"};
 

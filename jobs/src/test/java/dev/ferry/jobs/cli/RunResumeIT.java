@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it with a savepoint, kill -9 leaves its last checkpoint. Each next run of the same spec resumes
  * without reading the table again, and the copy ends equal.
  */
-class RunResumeTest {
+class RunResumeIT {
     private static final Duration MINUTES = Duration.ofMinutes(3);
 
     @Test

@@ -65,7 +65,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the fake's update and replace events are not MongoDB's (their mapping is tested on documented event
  * shapes in MongoChangeEventMapperTest).
  */
-class MongoPipeTest {
+class MongoPipeIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setConfiguration(slots(8)).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(8).build());

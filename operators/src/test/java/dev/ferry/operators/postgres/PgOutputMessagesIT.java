@@ -42,7 +42,7 @@ import org.postgresql.replication.LogSequenceNumber;
  * {@code pg_logical_slot_peek_binary_changes} under the stream's session settings, decoded and
  * mapped to change records.
  */
-class PgOutputMessagesTest {
+class PgOutputMessagesIT {
     private PostgresTestDatabase pg;
     private PostgresConnections connections;
 

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dferry.faults.minutes} (rounds until then: the long form, {@code bench/faults.sh}) set its
  * length; {@code -Dferry.faults.outage.seconds} bounds the outages (default 8).
  */
-class PostgresFaultTest {
+class PostgresFaultIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
     private static final Duration SETTLE = Duration.ofMinutes(4);

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** CDC on the tables users have: pgbench's schema, keyless insert-only tables, partitioned tables. */
-class PostgresTableKindsTest {
+class PostgresTableKindsIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
     private static final Duration MINUTES = Duration.ofMinutes(3);

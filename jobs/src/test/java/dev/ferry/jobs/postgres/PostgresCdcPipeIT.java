@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Initial load plus change stream on the real servers. */
-class PostgresCdcPipeTest {
+class PostgresCdcPipeIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
     private static final Duration MINUTE = Duration.ofMinutes(1);

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * clusters, no macros): every statement of every layout is parsed by the engine's own parser, the plain
  * layout runs end to end, and the cluster layouts fail the way this server must make them fail.
  */
-class ClickHouseLayoutEngineTest {
+class ClickHouseLayoutEngineIT {
     private static ClickHouseTestDatabase ch;
     private static String where;
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The publication of a pipe gaining a table, with transactions in flight (real Postgres). */
-class SlotManagerPublicationTest {
+class SlotManagerPublicationIT {
     private static final TableSpec A = new TableSpec("public", "a", "a");
     private static final TableSpec B = new TableSpec("public", "b", "b");
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The initial load at size, with holes, concurrent writers and an injected failure. */
-class PostgresLoadTest {
+class PostgresLoadIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
 

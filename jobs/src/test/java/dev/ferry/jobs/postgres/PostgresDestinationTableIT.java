@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (each change of them removes the row's old version), through the load, a TaskManager lost and the
  * change stream.
  */
-class PostgresDestinationTableTest {
+class PostgresDestinationTableIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
     private static final Duration MINUTES = Duration.ofMinutes(2);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * {@code json_type: auto} against the real engine: a table not made yet takes what the server can
  * hold, a table that exists keeps how it has its json columns, so deciding again changes nothing.
  */
-class ClickHouseJsonTypeEngineTest {
+class ClickHouseJsonTypeEngineIT {
     private static final DestinationTable AUTO = new DestinationTable(List.of(), List.of(), null, null,
             DestinationTable.Deletes.SOFT, Map.of(), DestinationTable.JsonType.AUTO, null, null, false);
     private static ClickHouseTestDatabase ch;

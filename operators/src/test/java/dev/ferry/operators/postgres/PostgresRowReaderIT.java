@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * The load's row reader decodes values from the bytes the driver received; every value must equal
  * what the driver's own getters make of it (real Postgres, the load's bulk connection, random values).
  */
-class PostgresRowReaderTest {
+class PostgresRowReaderIT {
     private PostgresTestDatabase pg;
     private PostgresConnections connections;
 
@@ -53,7 +53,7 @@ class PostgresRowReaderTest {
     @Test
     void decodedValuesEqualTheDriversForRandomRows() throws Exception {
         long seed = System.nanoTime();
-        System.out.println("PostgresRowReaderTest seed " + seed);
+        System.out.println("PostgresRowReaderIT seed " + seed);
         Random random = new Random(seed);
         try (Connection setup = pg.connect();
                 PreparedStatement insert = setup.prepareStatement("INSERT INTO t VALUES (?, ?::smallint, ?::bigint,"

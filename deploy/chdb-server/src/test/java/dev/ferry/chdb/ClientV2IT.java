@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** The server through clickhouse-java client-v2 0.11.0 with its defaults, as Ferry uses it. */
 @ExtendWith(LocalClickHouse.Shared.class)
 @SuppressWarnings("try") // client-v2's QueryResponse.close() declares Exception
-class ClientV2Test {
+class ClientV2IT {
     private static LocalClickHouse server;
     private static Client client;
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * read-only and refuses inserts and ALTERs), run ON CLUSTER DDL (no distributed DDL worker), or create
  * a Replicated database (same interserver address). Each is asserted below with the engine's own error.
  */
-class ClickHouseReplicationEngineTest {
+class ClickHouseReplicationEngineIT {
     private static Client r1;
     private static Client r2;
 

@@ -30,7 +30,7 @@ import org.postgresql.PGProperty;
 import org.postgresql.replication.PGReplicationStream;
 
 /** Setups that cannot follow changes fail before anything is created, with one clear line. */
-class CdcSetupBadInputTest {
+class CdcSetupBadInputIT {
     private PostgresTestDatabase pg;
     private ClickHouseTestDatabase ch;
 

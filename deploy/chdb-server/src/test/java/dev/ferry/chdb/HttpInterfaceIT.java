@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The HTTP interface itself, byte for byte, for what a client other than client-v2 may send. */
 @ExtendWith(LocalClickHouse.Shared.class)
-class HttpInterfaceTest {
+class HttpInterfaceIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static LocalClickHouse server;
 

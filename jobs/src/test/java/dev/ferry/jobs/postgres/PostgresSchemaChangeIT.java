@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Schema changes at the source, while the pipe runs and while it is paused. */
-class PostgresSchemaChangeTest {
+class PostgresSchemaChangeIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(8);
     private static final Duration MINUTES = Duration.ofMinutes(2);

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * every column, and each equals its Postgres table. On Debian's Postgres 15 with replica identity
  * FULL and DEFAULT, and on Postgres 13, 14, 16, 17 and 18 with DEFAULT.
  */
-class ChangeStreamValuesTest {
+class ChangeStreamValuesIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = PipeTestKit.miniCluster(4);
     private static final Duration WAIT = Duration.ofMinutes(2);
@@ -75,7 +75,7 @@ class ChangeStreamValuesTest {
         pg = new PostgresTestDatabase("values", postgres);
         ch = new ClickHouseTestDatabase("values");
         long seed = Long.getLong("ferry.values.seed", new Random().nextLong());
-        System.out.println("ChangeStreamValuesTest seed " + seed + " (rerun with -Dferry.values.seed=" + seed + ")");
+        System.out.println("ChangeStreamValuesIT seed " + seed + " (rerun with -Dferry.values.seed=" + seed + ")");
         List<Case> cases = PostgresValueCases.all(postgres);
         int edgeRows = PostgresValueCases.edgeRows(cases);
         List<String> rows = rows(cases, edgeRows, new Random(seed));

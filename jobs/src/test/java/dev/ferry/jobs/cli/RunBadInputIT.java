@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input gives one clear line, exit code 2, and leaves nothing behind in ClickHouse. */
-class RunBadInputTest {
+class RunBadInputIT {
     private static PostgresTestDatabase pg;
     private static ClickHouseTestDatabase ch;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every column kind, encoded by Ferry and read back by the real engine as text. */
-class RowBinaryEngineTest {
+class RowBinaryEngineIT {
     private static ClickHouseTestDatabase ch;
 
     @BeforeAll

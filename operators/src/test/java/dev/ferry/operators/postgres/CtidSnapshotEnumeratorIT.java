@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The enumerator's scheduling, snapshot export and recovery, against a real Postgres. */
-class CtidSnapshotEnumeratorTest {
+class CtidSnapshotEnumeratorIT {
     private static PostgresTestDatabase pg;
     private static List<SourceTable> tables;
 
