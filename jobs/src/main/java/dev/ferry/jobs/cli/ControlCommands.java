@@ -1,7 +1,7 @@
 package dev.ferry.jobs.cli;
 
 import dev.ferry.jobs.control.PipeControl;
-import dev.ferry.jobs.control.PipeEntry;
+import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.jobs.control.PipeStatus;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpecDocument;

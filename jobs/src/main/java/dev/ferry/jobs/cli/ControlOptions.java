@@ -1,7 +1,7 @@
 package dev.ferry.jobs.cli;
 
 import com.clickhouse.client.api.Client;
-import dev.ferry.jobs.control.PipeCatalog;
+import dev.ferry.operators.clickhouse.ClickHousePipeCatalog;
 import dev.ferry.jobs.control.PipeControl;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
@@ -23,7 +23,7 @@ final class ControlOptions {
                 System.getenv().getOrDefault("FERRY_CATALOG_USER", "default"),
                 System.getenv().getOrDefault("FERRY_CATALOG_PASSWORD", ""));
         try {
-            PipeCatalog catalog = new PipeCatalog(client, catalogDatabase);
+            ClickHousePipeCatalog catalog = new ClickHousePipeCatalog(client, catalogDatabase);
             catalog.create();
             return new PipeControl(catalog, System.getenv());
         } catch (RuntimeException e) {

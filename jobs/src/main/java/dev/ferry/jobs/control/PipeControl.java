@@ -1,30 +1,22 @@
 package dev.ferry.jobs.control;
 
-import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.jobs.FlinkStopSavepoints;
 import dev.ferry.jobs.PipeJobMain;
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
-import dev.ferry.operators.clickhouse.ClickHouseConnections;
-import dev.ferry.operators.clickhouse.ClickHouseCurrentView;
-import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
-import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
-import dev.ferry.operators.clickhouse.ClickHouseResync;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
-import dev.ferry.operators.clickhouse.ClickHouseTypes;
+import dev.ferry.operators.clickhouse.ClickHousePipeCatalog;
+import dev.ferry.operators.clickhouse.ClickHousePipeDestination;
 import dev.ferry.operators.postgres.PostgresCatalog;
+import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.lifecycle.PipeTransitions;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.DestinationTable;
-import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeOption;
-import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
+import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecDocument;
 import dev.ferry.state.spec.PipeSpecParser;
@@ -53,10 +45,10 @@ public final class PipeControl {
     private static final int SAVEPOINT_ATTEMPTS = 3;
     private static final Set<PipeState> ACTIVE = Set.of(PipeState.SNAPSHOT, PipeState.RUNNING, PipeState.RESYNC);
 
-    private final PipeCatalog catalog;
+    private final ClickHousePipeCatalog catalog;
     private final Map<String, String> env;
 
-    public PipeControl(PipeCatalog catalog, Map<String, String> env) {
+    public PipeControl(ClickHousePipeCatalog catalog, Map<String, String> env) {
         this.catalog = catalog;
         this.env = env;
     }
@@ -181,17 +173,14 @@ public final class PipeControl {
         String oldView = old.destination().currentView();
         boolean viewGone = oldView != null && !oldView.equals(now.destination().currentView());
         if (reshapes || viewGone) {
-            withDestination(after, client -> {
-                ClickHouseDestinationLayout layout = new ClickHouseConnections(after.destination()).layout(client);
+            try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(after)) {
                 if (reshapes) {
-                    ClickHouseDestinationSetup.checkShape(client, layout, schema,
-                            ClickHouseTypes.decideJson(client, layout.database(), schema.target(), now.destination()));
+                    destination.checkTableOptions(schema, now.destination());
                 }
                 if (viewGone) {
-                    ClickHouseCurrentView.drop(layout, oldView).forEach(sql -> ClickHouseConnections.execute(client, sql));
+                    destination.dropView(oldView);
                 }
-                return null;
-            });
+            }
         }
         catalog.put(e.withSpec(doc));
         if (reshapes) {
@@ -323,19 +312,10 @@ public final class PipeControl {
     }
 
     /** Empty copies of the tables {@code run} resyncs, which its load fills and then swaps in. */
-    private void createCopies(PipeSpec spec, List<TableSchema> schemas, PipeRun run) {
-        withDestination(spec, client -> {
-            ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
-            for (TableSchema t : schemas) {
-                if (run.resyncTables().contains(t.sourceId())) {
-                    // json_type: auto as the table it replaces has it, which the change stream writes alike
-                    ClickHouseResync.createCopy(client, layout, t, ClickHouseTypes.decideJson(client, layout.database(),
-                            t.target(), spec.table(t.sourceId()).map(TableSpec::destination).orElse(DestinationTable.DEFAULT)),
-                            run.generation());
-                }
-            }
-            return null;
-        });
+    private static void createCopies(PipeSpec spec, List<TableSchema> schemas, PipeRun run) {
+        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+            destination.createResyncCopies(schemas, run.resyncTables(), run.generation());
+        }
     }
 
     /** The tables of {@code sourceIds} whose ClickHouse table exists already. */
@@ -343,17 +323,7 @@ public final class PipeControl {
         if (sourceIds.isEmpty()) {
             return List.of();
         }
-        return withDestination(spec, client -> {
-            List<String> found = new ArrayList<>();
-            for (String id : sourceIds) {
-                String target = spec.table(id).orElseThrow().target();
-                if (!client.queryAll("SELECT 1 FROM system.tables WHERE database = {db:String} AND name = {t:String}",
-                        java.util.Map.of("db", spec.destination().get(DestinationOptions.DATABASE), "t", target)).isEmpty()) {
-                    found.add(id);
-                }
-            }
-            return found;
-        });
+        return withDestination(spec, destination -> destination.existing(sourceIds));
     }
 
     /** Stops the pipe and removes it: job, slot, publication, catalog entry (and its tables, if asked). */
@@ -367,18 +337,9 @@ public final class PipeControl {
         }
         PipeSource.of(spec).release(spec);
         if (dropTables) {
-            withDestination(spec, client -> {
-                // ON CLUSTER, with their Distributed tables; SYNC where a Keeper path is made from the name
-                ClickHouseDestinationLayout layout = new ClickHouseConnections(spec.destination()).layout(client);
-                for (TableSpec t : spec.tables()) {
-                    ClickHouseCurrentView.drop(layout, t.destination().currentView())
-                            .forEach(sql -> ClickHouseConnections.execute(client, sql));
-                    for (String table : List.of(t.target(), ClickHouseResync.copyOf(t.target()))) {
-                        ClickHouseTableDdl.dropTableReleasingPath(layout, table).forEach(sql -> ClickHouseConnections.execute(client, sql));
-                    }
-                }
-                return null;
-            });
+            try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+                destination.dropTables();
+            }
         }
         catalog.delete(e);
     }
@@ -489,28 +450,23 @@ public final class PipeControl {
 
     /** The phase a paused pipe was paused in (the state before its last Pausing). */
     private PipeState pausedFrom(PipeSpec spec) {
-        return withDestination(spec, client -> status(client, spec).pausedFrom(spec.name()));
+        return withDestination(spec, ClickHousePipeDestination::pausedFrom);
     }
 
     private PipeState state(PipeSpec spec) {
-        return withDestination(spec, client -> status(client, spec).lastState(spec.name()).orElse(PipeState.PROVISIONING));
+        return withDestination(spec, destination -> destination.lastState().orElse(PipeState.PROVISIONING));
     }
 
     private void record(PipeSpec spec, PipeState from, PipeState to, String reason) {
-        withDestination(spec, client -> {
-            status(client, spec).recordState(spec.name(), from, to, reason);
-            return null;
-        });
-    }
-
-    private <T> T withDestination(PipeSpec spec, Function<Client, T> action) {
-        try (Client client = new ClickHouseConnections(spec.destination()).openChecked()) {
-            return action.apply(client);
+        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+            destination.recordState(from, to, reason);
         }
     }
 
-    private static ClickHouseStatusTables status(Client client, PipeSpec spec) {
-        return new ClickHouseStatusTables(client, spec.destination().get(DestinationOptions.STATUS_DATABASE));
+    private static <T> T withDestination(PipeSpec spec, Function<ClickHousePipeDestination, T> action) {
+        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+            return action.apply(destination);
+        }
     }
 
     private static FlinkRestClient flink(PipeEntry e) {

@@ -1,12 +1,13 @@
 package dev.ferry.jobs.control;
 
 import com.clickhouse.client.api.Client;
-import dev.ferry.jobs.PipeSource;
 import dev.ferry.jobs.PipeSource.Replication;
+import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSpec;

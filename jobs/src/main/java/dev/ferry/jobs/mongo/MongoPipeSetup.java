@@ -1,12 +1,11 @@
 package dev.ferry.jobs.mongo;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.query.GenericRecord;
 import com.mongodb.client.MongoClient;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
-import dev.ferry.operators.clickhouse.ClickHouseSql;
+import dev.ferry.operators.clickhouse.ClickHouseExistingTable;
 import dev.ferry.operators.clickhouse.ClickHouseTypes;
 import dev.ferry.operators.mongo.MongoConnections;
 import dev.ferry.operators.mongo.MongoDocumentMapper;
@@ -21,7 +20,7 @@ import dev.ferry.state.spec.SourceKind;
 import dev.ferry.state.spec.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,12 +93,11 @@ public final class MongoPipeSetup {
         List<String> problems = new ArrayList<>();
         Boolean jsonSupported = null;
         for (TableSpec t : spec.tables()) {
-            List<GenericRecord> existing = client.queryAll("SELECT type FROM system.columns WHERE database = {db:String}"
-                    + " AND table = {t:String} AND name = {c:String}",
-                    Map.of("db", database, "t", t.target(), "c", MongoDocumentMapper.DOC));
+            Optional<String> existing = ClickHouseExistingTable.columnType(client, database, t.target(),
+                    MongoDocumentMapper.DOC);
             boolean asJson;
-            if (!existing.isEmpty()) {
-                String type = existing.get(0).getString(1);
+            if (existing.isPresent()) {
+                String type = existing.get();
                 asJson = type.startsWith("JSON");
                 if (!asJson && !type.equals("String")) {
                     problems.add("table " + database + "." + t.target() + " exists with doc of type " + type

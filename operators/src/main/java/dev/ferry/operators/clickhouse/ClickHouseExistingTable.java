@@ -3,12 +3,14 @@ package dev.ferry.operators.clickhouse;
 import static dev.ferry.operators.clickhouse.ClickHouseSql.quoteLiteral;
 
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
 import dev.ferry.state.schema.TableSchema;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,6 +22,13 @@ import java.util.Set;
  */
 public final class ClickHouseExistingTable {
     private ClickHouseExistingTable() {}
+
+    /** The type of {@code column} of {@code database.table}; empty when either does not exist. */
+    public static Optional<String> columnType(Client client, String database, String table, String column) {
+        List<GenericRecord> found = client.queryAll("SELECT type FROM system.columns WHERE database = {db:String}"
+                + " AND table = {t:String} AND name = {c:String}", Map.of("db", database, "t", table, "c", column));
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0).getString(1));
+    }
 
     /**
      * What keeps {@code table} (its destination schema) from being written to the existing table, in one

@@ -1,6 +1,5 @@
-package dev.ferry.jobs.control;
+package dev.ferry.state.lifecycle;
 
-import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.spec.PipeSpecDocument;
 
 /**

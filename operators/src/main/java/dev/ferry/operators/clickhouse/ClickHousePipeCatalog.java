@@ -1,11 +1,10 @@
-package dev.ferry.jobs.control;
+package dev.ferry.operators.clickhouse;
 
 import static dev.ferry.operators.clickhouse.ClickHouseSql.qualified;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.ferry.operators.clickhouse.ClickHouseConnections;
-import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
+import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.spec.PipeSpecDocument;
 import java.time.Instant;
@@ -20,14 +19,15 @@ import java.util.concurrent.TimeUnit;
  * The pipe catalog: a ClickHouse table ({@code <database>.pipes}) that survives CLI restarts and is
  * shared by everyone operating the same pipes; each change is a new row (ReplacingMergeTree on
  * {@code updated_at}), so it is also a history. The pipes' state history is in their status tables.
+ * Like those, it is Replicated in a Replicated database, so every replica has the same catalog.
  */
-public final class PipeCatalog {
+public final class ClickHousePipeCatalog {
     public static final String PIPES = "pipes";
 
     private final Client client;
     private final String database;
 
-    public PipeCatalog(Client client, String database) {
+    public ClickHousePipeCatalog(Client client, String database) {
         this.client = client;
         this.database = database;
     }
@@ -38,6 +38,7 @@ public final class PipeCatalog {
 
     public void create() {
         ClickHouseConnections.execute(client, ClickHouseTableDdl.createDatabase(database));
+        ClickHouseDestinationLayout layout = ClickHouseDestinationLayout.detect(client, database);
         ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, PIPES) + """
                  (
                   name String,
@@ -48,7 +49,7 @@ public final class PipeCatalog {
                   run String,
                   deleted UInt8,
                   updated_at DateTime64(3, 'UTC')
-                ) ENGINE = ReplacingMergeTree(updated_at, deleted) ORDER BY name""");
+                ) ENGINE =\s""" + layout.engine("ReplacingMergeTree", "updated_at, deleted", null) + " ORDER BY name");
     }
 
     public Optional<PipeEntry> get(String name) {
