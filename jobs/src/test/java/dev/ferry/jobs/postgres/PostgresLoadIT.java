@@ -190,11 +190,13 @@ class PostgresLoadIT {
         assertThat(progress.partitionsDone()).as("the failure must come mid-load").isLessThan(progress.partitionsTotal());
         List<String> activeQueries = new ArrayList<>();
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-            // A reader connects per partition: wait until one is reading its partition, then kill those at once.
+            // Wait until a reader is reading a partition (active: a session idle after the last partition
+            // would end without an error), then kill those at once.
             long connectedBy = System.currentTimeMillis() + 10_000;
             while (activeQueries.isEmpty() && System.currentTimeMillis() < connectedBy) {
                 try (ResultSet rs = st.executeQuery("SELECT query, pg_terminate_backend(pid) FROM pg_stat_activity"
-                        + " WHERE application_name = 'ferry:load_fail:snapshot' AND query LIKE '%ferry pipe=load_fail%'")) {
+                        + " WHERE application_name = 'ferry:load_fail:snapshot' AND state = 'active'"
+                        + " AND query LIKE '%ferry pipe=load_fail%'")) {
                     while (rs.next()) {
                         activeQueries.add(rs.getString(1));
                     }

@@ -12,6 +12,12 @@ public interface LoadPartition extends SourceSplit, Serializable {
 
     int count();
 
+    /** Rows of the partition already emitted before a restore (0 for a partition as planned). */
+    long rowsBefore();
+
+    /** The partition's range, for logs and messages. */
+    String describeRange();
+
     /** Which plan of its table this partition is from: 0, or more once the table's load started over. */
     default int pass() {
         return 0;

@@ -6,6 +6,7 @@ import dev.ferry.state.record.ChangeRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
@@ -18,22 +19,32 @@ import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
  * a partition's rows have all been emitted, so it can hand out the next.
  *
  * @param <E> what the split reader produces (a record with its position)
+ * @param <P> a partition
  * @param <S> a partition's mutable state (its read position)
  */
-public abstract class PartitionedLoadReader<E, P extends LoadPartition, S>
+public abstract class PartitionedLoadReader<E, P extends LoadPartition, S extends PartitionProgress<P>>
         extends SingleThreadMultiplexSourceReaderBase<E, ChangeRecord, P, S> {
 
     /** Partitions added before {@link #start}: those restored from a checkpoint. */
     private final List<String> restored = new ArrayList<>();
+    private final Function<P, S> progress;
     private boolean started;
 
     protected PartitionedLoadReader(Supplier<SplitReader<E, P>> splitReader, RecordEmitter<E, ChangeRecord, S> emitter,
-            SourceReaderContext context) {
+            Function<P, S> progress, SourceReaderContext context) {
         super(splitReader, emitter, new Configuration(), context);
+        this.progress = progress;
     }
 
-    /** The partition a state belongs to, as planned. */
-    protected abstract P partitionOf(S state);
+    @Override
+    protected final S initializedState(P split) {
+        return progress.apply(split);
+    }
+
+    @Override
+    protected final P toSplitType(String splitId, S state) {
+        return state.toSplit();
+    }
 
     @Override
     public void addSplits(List<P> splits) {
@@ -58,7 +69,7 @@ public abstract class PartitionedLoadReader<E, P extends LoadPartition, S>
     protected void onSplitFinished(Map<String, S> finished) {
         // Runs on the task thread after the partition's last record (its marker) was emitted.
         for (S state : finished.values()) {
-            context.sendSourceEventToCoordinator(new PartitionFinished<>(partitionOf(state)));
+            context.sendSourceEventToCoordinator(new PartitionFinished<>(state.partition()));
         }
         context.sendSplitRequest();
     }

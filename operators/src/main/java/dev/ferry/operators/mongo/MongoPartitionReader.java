@@ -1,7 +1,6 @@
 package dev.ferry.operators.mongo;
 
 import com.mongodb.ClientSessionOptions;
-import com.mongodb.MongoException;
 import com.mongodb.client.ClientSession;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCursor;
@@ -9,16 +8,12 @@ import com.mongodb.client.model.Projections;
 import dev.ferry.operators.load.PartitionSplitReader;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.SnapshotUnitDone;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
-import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.RawBsonDocument;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads partitions one after another on the fetcher thread, each with one cursor in {@code _id}
@@ -30,8 +25,6 @@ import org.slf4j.LoggerFactory;
  * a {@link SnapshotUnitDone} marker.
  */
 final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, MongoIdPartition> {
-    private static final Logger LOG = LoggerFactory.getLogger(MongoPartitionReader.class);
-    private static final int ROWS_PER_FETCH = 2_000;
     private static final int CURSOR_BATCH = 5_000;
     private static final BsonDocument ID_ORDER = new BsonDocument(MongoDocumentMapper.ID, new BsonInt32(1));
 
@@ -40,10 +33,8 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
 
     private MongoClient client;
     private ClientSession session;
-    private MongoIdPartition current;
     private MongoCursor<RawBsonDocument> cursor;
     private long version;
-    private long rowsRead;
     private final Map<String, List<String>> excluded;
 
     MongoPartitionReader(String pipe, MongoConnections connections, Map<String, List<String>> excluded) {
@@ -53,70 +44,53 @@ final class MongoPartitionReader extends PartitionSplitReader<MongoSnapshotRow, 
     }
 
     @Override
-    public RecordsWithSplitIds<MongoSnapshotRow> fetch() throws IOException {
-        startFetch();
-        RecordsBySplits.Builder<MongoSnapshotRow> batch = new RecordsBySplits.Builder<>();
-        try {
-            if (current == null) {
-                if (!hasPartition()) {
-                    return batch.build();
-                }
-                open(nextPartition());
-            }
-            String splitId = current.splitId();
-            String table = current.table();
-            for (int n = 0; n < ROWS_PER_FETCH && !wokenUp(); n++) {
-                if (!cursor.hasNext()) {
-                    batch.add(splitId, new MongoSnapshotRow(ChangeRecord.marker(table,
-                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead)), null));
-                    batch.addFinishedSplit(splitId);
-                    LOG.debug("read partition {} {}: {} documents", splitId, current.describeRange(), rowsRead);
-                    closePartition();
-                    break;
-                }
-                RawBsonDocument document = cursor.next();
-                batch.add(splitId, new MongoSnapshotRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        MongoDocumentMapper.row(document, List.of())), document.get(MongoDocumentMapper.ID)));
-                rowsRead++;
-            }
-        } catch (MongoException e) {
-            throw new IOException("initial load of " + (current == null ? "?" : current.splitId() + " "
-                    + current.describeRange()) + " from " + connections.describe() + " failed: " + e.getMessage(), e);
+    protected MongoSnapshotRow nextRow() {
+        if (!cursor.hasNext()) {
+            return null;
         }
-        return batch.build();
+        RawBsonDocument document = cursor.next();
+        return new MongoSnapshotRow(ChangeRecord.row(current().table(), ChangeRecord.Kind.SNAPSHOT, version,
+                MongoDocumentMapper.row(document, List.of())), document.get(MongoDocumentMapper.ID));
     }
 
-    private void open(MongoIdPartition partition) {
+    @Override
+    protected MongoSnapshotRow marker(ChangeRecord marker) {
+        return new MongoSnapshotRow(marker, null);
+    }
+
+    @Override
+    protected String from() {
+        return " from " + connections.describe();
+    }
+
+    @Override
+    protected boolean open(MongoIdPartition partition, RecordsBySplits.Builder<MongoSnapshotRow> batch) {
         if (client == null) {
             client = connections.open("snapshot");
             session = client.startSession(ClientSessionOptions.builder().causallyConsistent(true).build());
             session.advanceOperationTime(partition.loadStartTime());
         }
-        current = partition;
         version = MongoVersions.snapshot(partition.loadStartTime());
-        rowsRead = partition.rowsBefore();
+        List<String> excludedFields = excluded.getOrDefault(partition.table(), List.of());
         cursor = client.getDatabase(connections.database())
                 .getCollection(partition.table(), RawBsonDocument.class)
                 .withReadPreference(connections.loadReadPreference())
                 .find(session, partition.filter())
                 // excluded fields are projected out by the server: the documents arrive without them
-                .projection(excludedFields().isEmpty() ? null : Projections.exclude(excludedFields()))
+                .projection(excludedFields.isEmpty() ? null : Projections.exclude(excludedFields))
                 .sort(ID_ORDER)
                 .hint(ID_ORDER)
                 .batchSize(CURSOR_BATCH)
                 .comment("ferry pipe=" + pipe + " collection=" + partition.table() + " partition " + (partition.index() + 1)
                         + "/" + partition.count() + " _id " + partition.describeRange())
                 .cursor();
+        return true;
     }
 
-    private List<String> excludedFields() {
-        return excluded.getOrDefault(current.table(), List.of());
-    }
-
-    private void closePartition() {
+    @Override
+    protected void closePartition() {
         cursor.close();
         cursor = null;
-        current = null;
     }
 
     @Override

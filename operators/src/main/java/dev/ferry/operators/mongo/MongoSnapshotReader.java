@@ -17,21 +17,6 @@ final class MongoSnapshotReader extends PartitionedLoadReader<MongoSnapshotRow, 
                         progress.emitted(row.id());
                     }
                 },
-                context);
-    }
-
-    @Override
-    protected MongoIdPartition partitionOf(MongoPartitionProgress state) {
-        return state.partition();
-    }
-
-    @Override
-    protected MongoPartitionProgress initializedState(MongoIdPartition split) {
-        return new MongoPartitionProgress(split);
-    }
-
-    @Override
-    protected MongoIdPartition toSplitType(String splitId, MongoPartitionProgress state) {
-        return state.toSplit();
+                MongoPartitionProgress::new, context);
     }
 }

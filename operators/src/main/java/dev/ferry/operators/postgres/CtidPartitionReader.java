@@ -7,7 +7,6 @@ import dev.ferry.operators.postgres.SnapshotEvents.SnapshotGrant;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.SchemaChanged;
 import dev.ferry.state.record.SnapshotRestarted;
-import dev.ferry.state.record.SnapshotUnitDone;
 import dev.ferry.state.schema.TableSchema;
 import java.io.IOException;
 import java.sql.Connection;
@@ -15,8 +14,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.postgresql.PGResultSetMetaData;
-import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * cursor (never a whole partition in memory). All partitions of one reader are read in one
  * repeatable-read transaction that imported the enumerator's snapshot. Each row travels with its
  * ctid, so a checkpoint can record where to continue. After a partition's last row it emits a
- * {@link SnapshotUnitDone} marker.
+ * {@code SnapshotUnitDone} marker.
  *
  * <p>A partition of an abandoned plan of its table (the grant names a newer one) is finished without
  * reading it: the newer plan covers the whole table. A partition whose table's files were replaced
@@ -48,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartition> {
     private static final Logger LOG = LoggerFactory.getLogger(CtidPartitionReader.class);
-    private static final int ROWS_PER_FETCH = 2_000;
     private static final int CURSOR_FETCH_SIZE = 10_000;
 
     private final CtidSnapshotSource source;
@@ -56,14 +51,13 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private final CompletableFuture<SnapshotGrant> grant;
 
     private Connection conn;
-    private CtidPartition current;
+    private long version;
     private PreparedStatement statement;
     private ResultSet rows;
     private PostgresRowReader rowReader;
     private boolean ctidBinary;
     /** Per table, the shape last logged as changed (shared by the subtask's readers): said once, not per partition. */
     private final Map<String, TableSchema> shapesLogged;
-    private long rowsRead;
 
     CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant,
             Map<String, TableSchema> shapesLogged) {
@@ -74,54 +68,22 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     }
 
     @Override
-    public RecordsWithSplitIds<CtidRow> fetch() throws IOException {
-        startFetch();
-        RecordsBySplits.Builder<CtidRow> batch = new RecordsBySplits.Builder<>();
-        try {
-            if (current == null) {
-                if (!hasPartition()) {
-                    return batch.build();
-                }
-                SnapshotGrant snapshot = awaitGrant();
-                if (snapshot == null) {
-                    return batch.build(); // woken up
-                }
-                CtidPartition next = nextPartition();
-                if (!open(next, snapshot, batch)) {
-                    batch.addFinishedSplit(next.splitId());
-                    return batch.build();
-                }
-            }
-            String splitId = current.splitId();
-            String table = current.table();
-            long version = grant.getNow(null).version();
-            // Handed to the batch at once (which keeps the list): a per-row add looks the split up each time.
-            List<CtidRow> read = new ArrayList<>(ROWS_PER_FETCH + 1);
-            boolean finished = false;
-            while (read.size() < ROWS_PER_FETCH && !wokenUp()) {
-                if (!rows.next()) {
-                    read.add(CtidRow.marker(ChangeRecord.marker(current.table(),
-                            new SnapshotUnitDone(splitId, current.index(), current.count(), rowsRead))));
-                    LOG.debug("read partition {} {}: {} rows", splitId, current.describeRange(), rowsRead);
-                    closePartition();
-                    finished = true;
-                    break;
-                }
-                read.add(new CtidRow(ChangeRecord.row(table, ChangeRecord.Kind.SNAPSHOT, version,
-                        rowReader.read(rows, 2)), ctid()));
-                rowsRead++;
-            }
-            if (!read.isEmpty()) {
-                batch.addAll(splitId, read);
-            }
-            if (finished) {
-                batch.addFinishedSplit(splitId);
-            }
-        } catch (SQLException e) {
-            throw new IOException("initial load of " + (current == null ? "?" : current.splitId() + " "
-                    + current.describeRange()) + " failed: " + e.getMessage(), e);
+    protected boolean readyToOpen() throws IOException {
+        return awaitGrant() != null;
+    }
+
+    @Override
+    protected CtidRow nextRow() throws SQLException {
+        if (!rows.next()) {
+            return null;
         }
-        return batch.build();
+        return new CtidRow(ChangeRecord.row(current().table(), ChangeRecord.Kind.SNAPSHOT, version,
+                rowReader.read(rows, 2)), ctid());
+    }
+
+    @Override
+    protected CtidRow marker(ChangeRecord marker) {
+        return CtidRow.marker(marker);
     }
 
     /** The current row's ctid: binary on the bulk connection (6 bytes, no text made at either end), else text. */
@@ -146,8 +108,10 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     }
 
     /** Starts reading {@code partition}; false when it is not to be read (see the class comment). */
-    private boolean open(CtidPartition partition, SnapshotGrant snapshot, RecordsBySplits.Builder<CtidRow> batch)
-            throws SQLException {
+    @Override
+    protected boolean open(CtidPartition partition, RecordsBySplits.Builder<CtidRow> batch) throws SQLException {
+        SnapshotGrant snapshot = grant.getNow(null);
+        version = snapshot.version();
         if (partition.pass() < snapshot.passOf(partition.table())) {
             LOG.info("skipping partition {}: its table's load started over", partition.splitId());
             return false;
@@ -164,7 +128,6 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         String sql = "SELECT /* " + comment.replace("*/", "") + " */ ctid, "
                 + String.join(", ", table.selectExpressions())
                 + " FROM " + partition.relation(table.qualifiedName()) + partition.whereClause();
-        current = partition;
         statement = conn.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
         statement.setFetchSize(CURSOR_FETCH_SIZE);
         rows = statement.executeQuery();
@@ -184,7 +147,6 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         }
         rowReader = new PostgresRowReader(table.schema().columns());
         ctidBinary = rows.getMetaData().unwrap(PGResultSetMetaData.class).getFormat(1) == 1;
-        rowsRead = partition.rowsBefore();
         return true;
     }
 
@@ -211,12 +173,12 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         return now;
     }
 
-    private void closePartition() throws SQLException {
+    @Override
+    protected void closePartition() throws SQLException {
         rows.close();
         statement.close();
         rows = null;
         statement = null;
-        current = null;
     }
 
     @Override

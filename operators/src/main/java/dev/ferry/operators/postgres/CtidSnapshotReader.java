@@ -15,7 +15,7 @@ import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 
 /** The Postgres initial load's reader: asks once for the snapshot to import, with its first partition. */
-final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartition, PartitionProgress> {
+final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartition, CtidPartitionProgress> {
 
     private final CompletableFuture<SnapshotGrant> grant;
     private boolean snapshotRequested;
@@ -33,7 +33,7 @@ final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartit
                         progress.emitted(row.ctid());
                     }
                 },
-                context);
+                CtidPartitionProgress::new, context);
         this.grant = grant;
     }
 
@@ -63,20 +63,5 @@ final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartit
         } else {
             super.handleSourceEvents(event);
         }
-    }
-
-    @Override
-    protected CtidPartition partitionOf(PartitionProgress state) {
-        return state.partition();
-    }
-
-    @Override
-    protected PartitionProgress initializedState(CtidPartition split) {
-        return new PartitionProgress(split);
-    }
-
-    @Override
-    protected CtidPartition toSplitType(String splitId, PartitionProgress state) {
-        return state.toSplit();
     }
 }
