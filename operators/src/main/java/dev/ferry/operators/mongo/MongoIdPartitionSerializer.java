@@ -1,14 +1,12 @@
 package dev.ferry.operators.mongo;
 
-import dev.ferry.operators.load.PartitionCodec;
-import dev.ferry.state.record.OneVersionSerializer;
+import dev.ferry.operators.load.PartitionSerializer;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
 /** Checkpoint form of {@link MongoIdPartition}, on its own (split state) and inside the load's state. */
-public final class MongoIdPartitionSerializer
-        extends OneVersionSerializer<MongoIdPartition> implements PartitionCodec<MongoIdPartition> {
+public final class MongoIdPartitionSerializer extends PartitionSerializer<MongoIdPartition> {
     private static final long serialVersionUID = 1L;
     public static final MongoIdPartitionSerializer INSTANCE = new MongoIdPartitionSerializer();
     private static final int VERSION = 1;
@@ -18,10 +16,7 @@ public final class MongoIdPartitionSerializer
     }
 
     @Override
-    public void write(MongoIdPartition p, DataOutput out) throws IOException {
-        out.writeUTF(p.table());
-        out.writeInt(p.index());
-        out.writeInt(p.count());
+    protected void writeRest(MongoIdPartition p, DataOutput out) throws IOException {
         out.writeUTF(p.bracket().name());
         MongoBsonBytes.write(p.lower(), out);
         MongoBsonBytes.write(p.upper(), out);
@@ -31,8 +26,8 @@ public final class MongoIdPartitionSerializer
     }
 
     @Override
-    public MongoIdPartition read(DataInput in) throws IOException {
-        return new MongoIdPartition(in.readUTF(), in.readInt(), in.readInt(), MongoIdBracket.valueOf(in.readUTF()),
+    protected MongoIdPartition readRest(String table, int index, int count, DataInput in) throws IOException {
+        return new MongoIdPartition(table, index, count, MongoIdBracket.valueOf(in.readUTF()),
                 MongoBsonBytes.read(in), MongoBsonBytes.read(in), MongoBsonBytes.read(in), in.readLong(), in.readLong());
     }
 }

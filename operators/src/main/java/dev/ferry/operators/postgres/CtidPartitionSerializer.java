@@ -1,13 +1,12 @@
 package dev.ferry.operators.postgres;
 
-import dev.ferry.operators.load.PartitionCodec;
-import dev.ferry.state.record.OneVersionSerializer;
+import dev.ferry.operators.load.PartitionSerializer;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
 /** Checkpoint form of {@link CtidPartition}, on its own (split state) and inside the load's state. */
-public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPartition> implements PartitionCodec<CtidPartition> {
+public final class CtidPartitionSerializer extends PartitionSerializer<CtidPartition> {
     private static final long serialVersionUID = 1L;
     public static final CtidPartitionSerializer INSTANCE = new CtidPartitionSerializer();
     private static final int VERSION = 4;
@@ -17,10 +16,7 @@ public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPart
     }
 
     @Override
-    public void write(CtidPartition p, DataOutput out) throws IOException {
-        out.writeUTF(p.table());
-        out.writeInt(p.index());
-        out.writeInt(p.count());
+    protected void writeRest(CtidPartition p, DataOutput out) throws IOException {
         writeTid(p.lower(), out);
         writeTid(p.upper(), out);
         writeTid(p.resumeAfter(), out);
@@ -34,8 +30,8 @@ public final class CtidPartitionSerializer extends OneVersionSerializer<CtidPart
     }
 
     @Override
-    public CtidPartition read(DataInput in) throws IOException {
-        return new CtidPartition(in.readUTF(), in.readInt(), in.readInt(), readTid(in), readTid(in), readTid(in),
+    protected CtidPartition readRest(String table, int index, int count, DataInput in) throws IOException {
+        return new CtidPartition(table, index, count, readTid(in), readTid(in), readTid(in),
                 in.readLong(), in.readBoolean() ? in.readUTF() : null, in.readInt(), in.readLong());
     }
 
