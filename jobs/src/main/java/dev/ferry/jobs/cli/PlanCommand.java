@@ -1,14 +1,14 @@
 package dev.ferry.jobs.cli;
 
 import dev.ferry.operators.PipeSetupException;
-import dev.ferry.operators.postgres.CtidPartitionPlanner;
 import dev.ferry.operators.load.LoadPlanner.Plan;
-import dev.ferry.operators.postgres.CtidPartition;
-import dev.ferry.operators.postgres.PostgresCatalog;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
-import dev.ferry.state.spec.PipeSettings;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
+import dev.ferry.operators.postgres.snapshot.CtidPartition;
+import dev.ferry.operators.postgres.snapshot.CtidPartitionPlanner;
 import dev.ferry.state.spec.PipeSettings.SnapshotPartitioning;
+import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.TableSpec;
 import java.io.PrintWriter;

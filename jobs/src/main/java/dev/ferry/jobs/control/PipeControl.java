@@ -8,7 +8,7 @@ import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHousePipeCatalog;
 import dev.ferry.operators.clickhouse.ClickHousePipeDestination;
-import dev.ferry.operators.postgres.PostgresCatalog;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;

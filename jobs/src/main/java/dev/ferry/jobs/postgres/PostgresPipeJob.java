@@ -2,12 +2,12 @@ package dev.ferry.jobs.postgres;
 
 import dev.ferry.jobs.PipeGraph;
 import dev.ferry.operators.clickhouse.ClickHouseWriter;
-import dev.ferry.operators.postgres.CtidSnapshotSource;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
-import dev.ferry.operators.postgres.SlotSnapshotExporter;
 import dev.ferry.operators.postgres.SnapshotExporter;
 import dev.ferry.operators.postgres.TransactionSnapshotExporter;
-import dev.ferry.operators.postgres.WalChangeSource;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.snapshot.CtidSnapshotSource;
+import dev.ferry.operators.postgres.stream.SlotSnapshotExporter;
+import dev.ferry.operators.postgres.stream.WalChangeSource;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import dev.ferry.state.spec.PipeSettings;

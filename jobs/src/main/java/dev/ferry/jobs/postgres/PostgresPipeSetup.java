@@ -8,14 +8,13 @@ import dev.ferry.operators.clickhouse.ClickHouseDestinationLayout;
 import dev.ferry.operators.clickhouse.ClickHouseDestinationSetup;
 import dev.ferry.operators.clickhouse.ClickHouseTableDdl;
 import dev.ferry.operators.clickhouse.ClickHouseTypeOverrides;
-import dev.ferry.operators.postgres.PostgresCatalog;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
-import dev.ferry.operators.postgres.SlotManager;
-import dev.ferry.operators.postgres.SlotManager.SlotInfo;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
+import dev.ferry.operators.postgres.setup.PostgresReplicationSetup;
 import dev.ferry.state.spec.DestinationTable;
-import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
+import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.SourceKind;
 import dev.ferry.state.spec.TableSpec;
@@ -23,9 +22,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Provisioning and Setup of a Postgres pipe, before its job starts: everything is checked first
@@ -33,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * destination tables created, so a bad spec leaves nothing half-made behind.
  */
 public final class PostgresPipeSetup {
-    private static final Logger LOG = LoggerFactory.getLogger(PostgresPipeSetup.class);
-
     private PostgresPipeSetup() {}
 
     /**
@@ -58,69 +52,17 @@ public final class PostgresPipeSetup {
         List<SourceTable> tables = readSourceTables(spec);
         ReplicationMode mode = spec.setting(PipeSettings.REPLICATION_MODE);
         if (mode != ReplicationMode.SNAPSHOT) {
-            checkReplication(spec, tables);
+            PostgresReplicationSetup.check(spec, tables);
         }
         try (Client client = new ClickHouseConnections(spec.destination()).openChecked()) {
             ClickHouseDestinationSetup.prepare(client, spec, tables.stream().map(SourceTable::schema).toList(), newPipe);
         }
         if (mode != ReplicationMode.SNAPSHOT) {
-            prepareReplication(spec, tables, mode);
-        }
-        return tables;
-    }
-
-    /** Everything that would stop the change stream, reported at once before anything is created. */
-    private static void checkReplication(PipeSpec spec, List<SourceTable> tables) {
-        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
-        List<String> problems = new ArrayList<>();
-        try (Connection conn = source.openChecked("setup")) {
-            problems.addAll(SlotManager.replicationProblems(conn, source.describe()));
-            for (SourceTable t : tables) {
-                if (t.replicaIdentity() == 'n') {
-                    problems.add(t.spec().sourceId() + " has REPLICA IDENTITY NOTHING: in a publication, Postgres"
-                            + " would refuse its UPDATE and DELETE statements; run ALTER TABLE " + t.qualifiedName()
-                            + " REPLICA IDENTITY DEFAULT");
-                }
-            }
-            Optional<SlotInfo> slot = SlotManager.slot(conn, spec.replicationSlotName());
-            if (slot.isPresent()) {
-                SlotInfo s = slot.get();
-                if (!"pgoutput".equals(s.plugin()) || !source.database().equals(s.database())) {
-                    problems.add("replication slot " + s.name() + " exists for " + s.plugin() + " on database "
-                            + s.database() + "; choose another replication_slot_name");
-                } else if (s.lost()) {
-                    problems.add("replication slot " + s.name() + " was invalidated (wal_status lost); drop it and"
-                            + " start the pipe again to reload");
-                } else if (s.active()) {
-                    problems.add("replication slot " + s.name() + " is in use by another consumer (pid "
-                            + s.activePid() + ", " + s.activeClient() + "); a slot serves one pipe");
-                }
-            }
-        } catch (SQLException e) {
-            throw new PipeSetupException("checking replication on " + source.describe() + " failed: "
-                    + PipeSetupException.firstLine(e), e);
-        }
-        if (!problems.isEmpty()) {
-            throw new PipeSetupException(String.join("; ", problems));
-        }
-    }
-
-    private static void prepareReplication(PipeSpec spec, List<SourceTable> tables, ReplicationMode mode) {
-        PostgresConnections source = new PostgresConnections(spec.name(), spec.source());
-        try (Connection conn = source.openChecked("setup")) {
-            SlotManager.ensurePublication(conn, spec.publicationName(),
-                    tables.stream().map(SourceTable::spec).toList());
             // The initial load's first export creates the slot with its snapshot; without a load, setup does.
             boolean loads = PostgresStreamCopies.route(PipeRuns.first(spec), tables, mode).loads();
-            if (!loads && SlotManager.slot(conn, spec.replicationSlotName()).isEmpty()) {
-                long lsn = SlotManager.createSlot(conn, spec.replicationSlotName());
-                LOG.info("created replication slot {} at {}", spec.replicationSlotName(),
-                        org.postgresql.replication.LogSequenceNumber.valueOf(lsn));
-            }
-        } catch (SQLException e) {
-            throw new PipeSetupException("preparing replication on " + source.describe() + " failed: "
-                    + PipeSetupException.firstLine(e), e);
+            PostgresReplicationSetup.prepare(spec, tables, !loads);
         }
+        return tables;
     }
 
     /**

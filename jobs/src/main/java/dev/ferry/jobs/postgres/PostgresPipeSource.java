@@ -2,14 +2,14 @@ package dev.ferry.jobs.postgres;
 
 import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.PostgresConnections;
-import dev.ferry.operators.postgres.SlotManager;
-import dev.ferry.operators.postgres.SlotManager.SlotInfo;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.SlotManager.SlotInfo;
+import dev.ferry.operators.postgres.setup.SlotManager;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.schema.TableSchema;
-import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
+import dev.ferry.state.spec.PipeSettings;
 import dev.ferry.state.spec.PipeSpec;
 import java.sql.Connection;
 import java.sql.SQLException;

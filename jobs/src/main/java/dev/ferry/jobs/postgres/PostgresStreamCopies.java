@@ -1,6 +1,6 @@
 package dev.ferry.jobs.postgres;
 
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.spec.PipeSettings.ReplicationMode;
 import java.util.ArrayList;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.jobs.postgres.PostgresPipeSetup;
 import dev.ferry.operators.PipeSetupException;
-import dev.ferry.operators.postgres.PostgresCatalog;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecParser;
 import dev.ferry.testing.ClickHouseTestDatabase;

@@ -3,7 +3,7 @@ package dev.ferry.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.jobs.FerryCli;
-import dev.ferry.operators.postgres.PostgresCatalog;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.TableSpec;

@@ -6,16 +6,16 @@ import static dev.ferry.jobs.postgres.PipeTestKit.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.jobs.FerryCli;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.ColumnSchema;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;
-import dev.ferry.jobs.FerryCli;
 import dev.ferry.testing.ClickHouseTestDatabase;
 import dev.ferry.testing.PostgresTestDatabase;
-import dev.ferry.testing.PostgresValueCases;
 import dev.ferry.testing.PostgresValueCases.Case;
+import dev.ferry.testing.PostgresValueCases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,14 +24,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
-import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The change stream writes exactly what the initial load writes, for every mapped type: the same

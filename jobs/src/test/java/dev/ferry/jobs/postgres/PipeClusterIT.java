@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.jobs.FerryCli;
 import dev.ferry.jobs.FlinkTestCluster;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
-import dev.ferry.operators.postgres.PostgresCatalog;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.DestinationTable;

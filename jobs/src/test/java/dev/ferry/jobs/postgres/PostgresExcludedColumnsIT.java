@@ -4,8 +4,8 @@ import static dev.ferry.jobs.postgres.PipeTestKit.awaitEqual;
 import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.operators.postgres.PostgresCatalog;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;
 import dev.ferry.state.spec.PipeSpec;

@@ -9,7 +9,7 @@ import dev.ferry.jobs.PipeRuns;
 import dev.ferry.jobs.local.LocalPipeState;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHouseResync;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.schema.TableSchema;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;

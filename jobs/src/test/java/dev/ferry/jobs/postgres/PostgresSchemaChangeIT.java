@@ -5,7 +5,7 @@ import static dev.ferry.jobs.postgres.PipeTestKit.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.clickhouse.client.api.query.GenericRecord;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;

@@ -3,7 +3,7 @@ package dev.ferry.jobs.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.testing.ClickHouseTestDatabase;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.jobs.PipeRuns;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
-import dev.ferry.operators.postgres.PostgresCatalog.SourceTable;
+import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.state.lifecycle.PipeRun;
 import dev.ferry.state.lifecycle.PipeState;
 import dev.ferry.state.spec.PipeSpec;

@@ -174,7 +174,7 @@ public final class PostgresTextValues {
      * The elements of an array's text form, in row-major order whatever its dimensions, null for
      * NULL; quoted elements unescaped. A leading dimension decoration ({@code [0:1]=}) is skipped.
      */
-    static List<String> arrayElements(String text, char delimiter) {
+    public static List<String> arrayElements(String text, char delimiter) {
         int i = 0;
         if (text.charAt(0) == '[') {
             i = text.indexOf('=') + 1;

@@ -2,6 +2,7 @@ package dev.ferry.operators.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.operators.postgres.setup.SlotManager;
 import dev.ferry.state.spec.PipeSpec;
 import dev.ferry.state.spec.PipeSpecParser;
 import dev.ferry.testing.PostgresTestDatabase;
