@@ -1,12 +1,14 @@
 package dev.ferry.operators.load;
 
+import dev.ferry.operators.source.PositionedSourceReader;
+
 /**
  * A reader's position in a partition: the partition as planned and the rows emitted from it so far;
  * a source adds where the last of them was. A checkpoint stores it as {@link #toSplit}.
  *
  * @param <P> the source's partition
  */
-public abstract class PartitionProgress<P extends LoadPartition> {
+public abstract class PartitionProgress<P extends LoadPartition> implements PositionedSourceReader.Position<P> {
     private final P partition;
     private long rows;
 
@@ -31,5 +33,6 @@ public abstract class PartitionProgress<P extends LoadPartition> {
     }
 
     /** The partition as a checkpoint stores it: continued after the last emitted row. */
+    @Override
     public abstract P toSplit();
 }

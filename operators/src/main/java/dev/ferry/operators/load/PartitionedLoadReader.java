@@ -2,6 +2,7 @@ package dev.ferry.operators.load;
 
 import dev.ferry.operators.load.LoadEvents.PartitionFinished;
 import dev.ferry.operators.load.LoadEvents.PartitionsHeld;
+import dev.ferry.operators.source.PositionedSourceReader;
 import dev.ferry.state.record.ChangeRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.function.Supplier;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
-import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.connector.base.source.reader.fetcher.SingleThreadFetcherManager;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 
 /**
@@ -23,27 +24,16 @@ import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
  * @param <S> a partition's mutable state (its read position)
  */
 public abstract class PartitionedLoadReader<E, P extends LoadPartition, S extends PartitionProgress<P>>
-        extends SingleThreadMultiplexSourceReaderBase<E, ChangeRecord, P, S> {
+        extends PositionedSourceReader<E, P, S> {
 
     /** Partitions added before {@link #start}: those restored from a checkpoint. */
     private final List<String> restored = new ArrayList<>();
-    private final Function<P, S> progress;
     private boolean started;
 
     protected PartitionedLoadReader(Supplier<SplitReader<E, P>> splitReader, RecordEmitter<E, ChangeRecord, S> emitter,
             Function<P, S> progress, SourceReaderContext context) {
-        super(splitReader, emitter, new Configuration(), context);
-        this.progress = progress;
-    }
-
-    @Override
-    protected final S initializedState(P split) {
-        return progress.apply(split);
-    }
-
-    @Override
-    protected final P toSplitType(String splitId, S state) {
-        return state.toSplit();
+        // one fetcher thread reads the partitions handed to this subtask, one after another
+        super(new SingleThreadFetcherManager<>(splitReader, new Configuration()), emitter, progress, context);
     }
 
     @Override

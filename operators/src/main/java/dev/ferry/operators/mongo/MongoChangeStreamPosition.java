@@ -1,9 +1,10 @@
 package dev.ferry.operators.mongo;
 
+import dev.ferry.operators.source.PositionedSourceReader;
 import org.bson.BsonDocument;
 
 /** A collection's stream position as the reader emits events: the split state checkpoints take. */
-final class MongoChangeStreamPosition {
+final class MongoChangeStreamPosition implements PositionedSourceReader.Position<MongoChangeStreamSplit> {
     private final MongoChangeStreamSplit split;
     private BsonDocument resumeToken;
     private long lastClusterTime;
@@ -23,7 +24,8 @@ final class MongoChangeStreamPosition {
         ordinal = event.ordinal();
     }
 
-    MongoChangeStreamSplit toSplit() {
+    @Override
+    public MongoChangeStreamSplit toSplit() {
         return new MongoChangeStreamSplit(split.collection(), split.startAt(), resumeToken, lastClusterTime, ordinal);
     }
 }

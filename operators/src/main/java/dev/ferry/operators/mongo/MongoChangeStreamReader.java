@@ -1,15 +1,13 @@
 package dev.ferry.operators.mongo;
 
 import com.mongodb.client.MongoClient;
-import dev.ferry.state.record.ChangeRecord;
+import dev.ferry.operators.source.ChangeStreamReader;
 import dev.ferry.state.spec.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.connector.source.SourceReaderContext;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.source.reader.SourceReaderBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * replicates is dropped. One client serves every collection's stream.
  */
 final class MongoChangeStreamReader
-        extends SourceReaderBase<MongoChangeEvent, ChangeRecord, MongoChangeStreamSplit, MongoChangeStreamPosition> {
+        extends ChangeStreamReader<MongoChangeEvent, MongoChangeStreamSplit, MongoChangeStreamPosition> {
     private static final Logger LOG = LoggerFactory.getLogger(MongoChangeStreamReader.class);
 
     private final MongoClient client;
@@ -35,7 +33,7 @@ final class MongoChangeStreamReader
                     }
                     position.advance(event);
                 },
-                new Configuration(), context);
+                MongoChangeStreamPosition::new, context);
         this.client = client;
         this.collections = Set.copyOf(collections);
     }
@@ -51,21 +49,6 @@ final class MongoChangeStreamReader
             }
         }
         super.addSplits(followed);
-    }
-
-    @Override
-    protected void onSplitFinished(Map<String, MongoChangeStreamPosition> finished) {
-        // A change stream never finishes: a collection that ends fails the pipe instead.
-    }
-
-    @Override
-    protected MongoChangeStreamPosition initializedState(MongoChangeStreamSplit split) {
-        return new MongoChangeStreamPosition(split);
-    }
-
-    @Override
-    protected MongoChangeStreamSplit toSplitType(String splitId, MongoChangeStreamPosition position) {
-        return position.toSplit();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.ferry.operators.postgres.stream;
 
 import dev.ferry.operators.PipeSetupException;
-import dev.ferry.operators.load.FetchPause;
 import dev.ferry.operators.postgres.PostgresConnections;
 import dev.ferry.operators.postgres.PostgresSql;
 import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
@@ -13,6 +12,7 @@ import dev.ferry.operators.postgres.stream.PgOutputMessage.Insert;
 import dev.ferry.operators.postgres.stream.PgOutputMessage.Relation;
 import dev.ferry.operators.postgres.stream.PgOutputMessage.Truncate;
 import dev.ferry.operators.postgres.stream.PgOutputMessage.Update;
+import dev.ferry.operators.source.FetchPause;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.record.ChangeVersions;
 import dev.ferry.state.record.SchemaChanged;

@@ -2,6 +2,8 @@ package dev.ferry.operators.postgres.stream;
 
 import dev.ferry.operators.postgres.PostgresConnections;
 import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
+import dev.ferry.operators.source.ChangeStreamReader;
+import dev.ferry.operators.source.PositionedSourceReader;
 import dev.ferry.state.record.ChangeRecord;
 import dev.ferry.state.schema.TableSchema;
 import java.util.HashMap;
@@ -11,7 +13,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.source.reader.SourceReaderBase;
 import org.apache.flink.connector.base.source.reader.fetcher.SingleThreadFetcherManager;
 
 /**
@@ -19,10 +20,10 @@ import org.apache.flink.connector.base.source.reader.fetcher.SingleThreadFetcher
  * event emitted, which checkpoints take. When a checkpoint completes, its position is confirmed to
  * the slot: the writer flushed every row before the barrier, so all of it is in ClickHouse.
  */
-final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit, WalReader.Position> {
+final class WalReader extends ChangeStreamReader<WalEvent, WalSplit, WalReader.Position> {
 
     /** The split's state while it is read. */
-    static final class Position {
+    static final class Position implements PositionedSourceReader.Position<WalSplit> {
         private long restartLsn;
         private List<Long> leaves;
         private final Map<String, TableSchema> schemas;
@@ -39,6 +40,11 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
             this.reloadedRun = split.reloadedRun();
             this.storage = split.storage();
             this.loggedNames = split.loggedNames();
+        }
+
+        @Override
+        public WalSplit toSplit() {
+            return new WalSplit(restartLsn, leaves, schemas, reloads, reloadedRun, storage, loggedNames);
         }
 
         void apply(WalEvent event) {
@@ -79,7 +85,7 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
                         position.apply(event);
                     }
                 },
-                new Configuration(), context);
+                Position::new, context);
         this.confirm = confirm;
     }
 
@@ -98,21 +104,5 @@ final class WalReader extends SourceReaderBase<WalEvent, ChangeRecord, WalSplit,
         Map<Long, Long> covered = checkpointed.headMap(checkpointId, true);
         covered.values().stream().max(Long::compare).ifPresent(lsn -> confirm.accumulateAndGet(lsn, Math::max));
         covered.clear();
-    }
-
-    @Override
-    protected void onSplitFinished(Map<String, Position> finished) {
-        // The change stream never finishes.
-    }
-
-    @Override
-    protected Position initializedState(WalSplit split) {
-        return new Position(split);
-    }
-
-    @Override
-    protected WalSplit toSplitType(String splitId, Position position) {
-        return new WalSplit(position.restartLsn, position.leaves, position.schemas, position.reloads, position.reloadedRun,
-                position.storage, position.loggedNames);
     }
 }

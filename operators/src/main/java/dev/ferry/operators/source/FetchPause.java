@@ -1,4 +1,4 @@
-package dev.ferry.operators.load;
+package dev.ferry.operators.source;
 
 /**
  * A split fetcher's wait after a poll that found nothing, which the fetcher manager's
