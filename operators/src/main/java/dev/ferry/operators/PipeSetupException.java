@@ -4,7 +4,7 @@ package dev.ferry.operators;
  * A problem the user has to fix (unreachable server, wrong password, missing table, bad setting).
  * Its message is one line, says what is wrong and where, and never holds secrets.
  */
-public final class PipeSetupException extends RuntimeException {
+public class PipeSetupException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public PipeSetupException(String message) {

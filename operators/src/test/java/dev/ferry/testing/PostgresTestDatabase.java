@@ -58,6 +58,40 @@ public final class PostgresTestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops a slot a pipe streams from, once it streams: terminates its walsender and drops it, again
+     * while the walsender comes back first (a pipe reconnects quickly).
+     */
+    public void dropActiveSlot(String slot) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try (Connection c = connect(); Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM pg_replication_slots WHERE active AND slot_name = '"
+                            + slot + "'")) {
+                if (rs.next()) {
+                    break;
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("slot " + slot + " never streamed");
+            }
+            Thread.sleep(200);
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot
+                        + "' AND active", "SELECT pg_sleep(0.1)", "SELECT pg_drop_replication_slot('" + slot + "')");
+                return;
+            } catch (IllegalStateException stillActive) {
+                if (attempt == 50) {
+                    throw stillActive;
+                }
+            }
+        }
+    }
+
     /** The source: section of a pipe spec for this database. */
     public String sourceYaml() {
         return "source: {type: postgres, host: 127.0.0.1, port: " + port + ", database: " + name

@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
             ControlCommands.AddTables.class,
             ControlCommands.RemoveTables.class,
             ControlCommands.Resync.class,
-            ControlCommands.Delete.class
+            ControlCommands.Delete.class,
+            ServerCommand.class
         })
 public final class Ferry implements Runnable {
     /** Exit code for input the user must fix (spec, connection, missing table). */

@@ -8,6 +8,7 @@ import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHousePipeCatalog;
 import dev.ferry.operators.clickhouse.ClickHousePipeDestination;
+import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeRun;
@@ -363,6 +364,16 @@ public final class PipeControl {
         return env;
     }
 
+    /** The pipe's state moves, oldest first (events that leave the state as it was left out). */
+    public List<ClickHouseStatusTables.StateChange> history(PipeEntry e) {
+        return withDestination(e.spec().parse(env), ClickHousePipeDestination::history).stream()
+                .filter(c -> !c.state().label().equals(c.previous())).toList();
+    }
+
+    public ClickHousePipeCatalog catalog() {
+        return catalog;
+    }
+
     /**
      * The recorded state, corrected when the job is no longer running: a job that failed for good makes
      * the pipe Failed with the cause.
@@ -443,7 +454,7 @@ public final class PipeControl {
         if (!PipeTransitions.isAllowed(now, to)) {
             List<String> from = java.util.Arrays.stream(PipeState.values())
                     .filter(s -> PipeTransitions.isAllowed(s, to)).map(PipeState::label).toList();
-            throw new PipeSetupException("pipe " + name + " is " + now.label() + "; it can be " + done + " only while "
+            throw new PipeStateConflict("pipe " + name + " is " + now.label() + "; it can be " + done + " only while "
                     + String.join(", ", from));
         }
     }

@@ -345,7 +345,7 @@ class PipeClusterIT {
                 "INSERT INTO items SELECT g, 'v' || g FROM generate_series(1, 5000) g");
         cli.ok("create", spec("broken", "[items]", "{sync_interval_seconds: 1}").toString(), "--flink", FlinkTestCluster.url());
         awaitState(ch, "broken", PipeState.RUNNING, LONG);
-        dropActiveSlot("ferry_broken");
+        pg.dropActiveSlot("ferry_broken");
         assertThat(awaitFailed("broken")).contains("replication slot ferry_broken was dropped");
 
         pg.execute("UPDATE items SET v = 'lost while failed' WHERE id % 3 = 0", "DELETE FROM items WHERE id % 7 = 0");
@@ -385,29 +385,6 @@ class PipeClusterIT {
     private TableComparison.Result compare(String table) throws Exception {
         try (Connection c = pg.connect()) {
             return TableComparison.compare(c, table, ch, schema(table));
-        }
-    }
-
-    /**
-     * Drops a slot its pipe is streaming from, once it streams; the pipe's walsender comes back quickly,
-     * so try a few times.
-     */
-    private void dropActiveSlot(String slot) throws Exception {
-        long deadline = System.currentTimeMillis() + MINUTE.toMillis();
-        while (strings("SELECT slot_name FROM pg_replication_slots WHERE active AND slot_name = '" + slot + "'").isEmpty()) {
-            assertThat(System.currentTimeMillis()).as("slot " + slot + " streaming").isLessThan(deadline);
-            Thread.sleep(200);
-        }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                pg.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot
-                        + "' AND active", "SELECT pg_sleep(0.1)", "SELECT pg_drop_replication_slot('" + slot + "')");
-                return;
-            } catch (IllegalStateException stillActive) {
-                if (attempt == 50) {
-                    throw stillActive;
-                }
-            }
         }
     }
 

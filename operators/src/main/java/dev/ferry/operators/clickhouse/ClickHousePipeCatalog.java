@@ -23,6 +23,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClickHousePipeCatalog {
     public static final String PIPES = "pipes";
+    /** Who did what to which pipe, and when: a row per action taken through the server. */
+    public static final String ACTIONS = "actions";
+
+    /** One recorded action. */
+    public record Action(String pipe, String who, String action, String outcome, Instant at) {}
 
     private final Client client;
     private final String database;
@@ -50,6 +55,42 @@ public final class ClickHousePipeCatalog {
                   deleted UInt8,
                   updated_at DateTime64(3, 'UTC')
                 ) ENGINE =\s""" + layout.engine("ReplacingMergeTree", "updated_at, deleted", null) + " ORDER BY name");
+        ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, ACTIONS) + """
+                 (
+                  pipe String,
+                  who String,
+                  action String,
+                  outcome String,
+                  at DateTime64(3, 'UTC')
+                ) ENGINE =\s""" + layout.engine("MergeTree", "", null) + " ORDER BY (pipe, at)");
+    }
+
+    /** Records that {@code who} did {@code action} to {@code pipe}, with its outcome ("ok" or the error). */
+    public void recordAction(String pipe, String who, String action, String outcome) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("pipe", pipe);
+        p.put("who", who);
+        p.put("action", action);
+        p.put("outcome", outcome);
+        p.put("at", Instant.now().toEpochMilli());
+        try {
+            client.query("INSERT INTO " + qualified(database, ACTIONS) + " SELECT {pipe:String}, {who:String},"
+                    + " {action:String}, {outcome:String}, fromUnixTimestamp64Milli({at:Int64}, 'UTC')", p)
+                    .get(1, TimeUnit.MINUTES).close();
+        } catch (Exception ex) {
+            throw new IllegalStateException("recording an action in the pipe catalog failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The actions taken on {@code pipe}, oldest first. */
+    public List<Action> actions(String pipe) {
+        List<Action> out = new ArrayList<>();
+        for (GenericRecord r : client.queryAll("SELECT pipe, who, action, outcome, toUnixTimestamp64Milli(at) FROM "
+                + qualified(database, ACTIONS) + " WHERE pipe = {pipe:String} ORDER BY at", Map.of("pipe", pipe))) {
+            out.add(new Action(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                    Instant.ofEpochMilli(r.getLong(5))));
+        }
+        return out;
     }
 
     public Optional<PipeEntry> get(String name) {

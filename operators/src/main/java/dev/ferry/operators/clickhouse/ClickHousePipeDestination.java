@@ -105,6 +105,11 @@ public final class ClickHousePipeDestination implements AutoCloseable {
         return status().pausedFrom(spec.name());
     }
 
+    /** Every state change and event recorded for the pipe, oldest first. */
+    public List<ClickHouseStatusTables.StateChange> history() {
+        return status().history(spec.name());
+    }
+
     /** Records a state change with its reason. */
     public void recordState(PipeState from, PipeState to, String reason) {
         status().recordState(spec.name(), from, to, reason);
