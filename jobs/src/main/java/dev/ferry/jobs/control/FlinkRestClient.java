@@ -104,8 +104,9 @@ public final class FlinkRestClient {
     }
 
     /**
-     * How a job is doing beyond its state: its tasks by status (a job is RUNNING while tasks still
-     * wait for a slot) and its latest failure, if any.
+     * How a job is doing beyond its state: its tasks, those running or done (a job is RUNNING while
+     * tasks still wait for a slot; a finished initial load's tasks are done), and its latest failure,
+     * if any.
      */
     public record JobHealth(int tasks, int running, Instant lastFailureAt, String lastFailure) {
         public boolean allRunning() {
@@ -122,7 +123,7 @@ public final class FlinkRestClient {
         int running = 0;
         for (JsonNode vertex : job.get().path("vertices")) {
             tasks += vertex.path("parallelism").asInt();
-            running += vertex.path("tasks").path("RUNNING").asInt();
+            running += vertex.path("tasks").path("RUNNING").asInt() + vertex.path("tasks").path("FINISHED").asInt();
         }
         JsonNode exceptions = get("/jobs/" + jobId + "/exceptions");
         String root = exceptions.path("root-exception").asText("");

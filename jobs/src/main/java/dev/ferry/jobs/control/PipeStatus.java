@@ -79,7 +79,7 @@ public record PipeStatus(
             out.printf("  Flink job %s (%s): %s%n", jobId, jobState, jobPage);
         }
         health.filter(h -> !h.allRunning() || "RESTARTING".equals(jobState)).ifPresent(h -> {
-            out.printf("  tasks: %d of %d running%s%n", h.running(), h.tasks(),
+            out.printf("  tasks: %d of %d running or done%s%n", h.running(), h.tasks(),
                     h.running() == 0 && h.lastFailure().isEmpty() ? " (waiting for free slots: is a TaskManager up?)" : "");
             if (!h.lastFailure().isEmpty()) {
                 out.printf("  retrying since %s: %s%n", h.lastFailureAt(), h.lastFailure());

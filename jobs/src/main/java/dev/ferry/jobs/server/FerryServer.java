@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class FerryServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FerryServer.class);
     private static final int MAX_BODY = 1 << 20;
+    private static final java.util.Set<String> LOOPBACK_NAMES = java.util.Set.of("127.0.0.1", "localhost", "[::1]");
     /** The console: one page and its script and style, from the jar. */
     private static final Map<String, String> UI_FILES = Map.of("/", "index.html", "/ui/app.js", "app.js",
             "/ui/style.css", "style.css");
@@ -83,6 +84,11 @@ public final class FerryServer implements AutoCloseable {
                 }
                 return;
             }
+            Optional<String> refused = refusedRequest(x, method);
+            if (refused.isPresent()) {
+                send(x, 403, "application/json", PipeJson.error(refused.get()).toString());
+                return;
+            }
             Optional<String> who = tokens.isEmpty() ? Optional.of("local")
                     : tokens.nameOf(x.getRequestHeaders().getFirst("Authorization"));
             if (who.isEmpty()) {
@@ -111,6 +117,33 @@ public final class FerryServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("request {} {} failed", x.getRequestMethod(), x.getRequestURI().getPath(), e);
         }
+    }
+
+    /**
+     * Why a request is refused before anything else, if it is: without tokens the server trusts the
+     * machine, so it answers only to its loopback names (a page elsewhere that rebinds its own name to
+     * 127.0.0.1 gets nothing); a change must come as JSON from a page of this server (another site's
+     * page can send a form or text across origins without asking, but not JSON, and it says where it
+     * is from).
+     */
+    private Optional<String> refusedRequest(HttpExchange x, String method) {
+        String host = x.getRequestHeaders().getFirst("Host");
+        String hostName = host == null ? "" : host.replaceFirst(":\\d+$", "");
+        if (tokens.isEmpty() && !LOOPBACK_NAMES.contains(hostName)) {
+            return Optional.of("this server answers to 127.0.0.1 and localhost only (it has no tokens)");
+        }
+        if (method.equals("GET") || method.equals("HEAD")) {
+            return Optional.empty();
+        }
+        String origin = x.getRequestHeaders().getFirst("Origin");
+        if (origin != null && !origin.replaceFirst("^https?://", "").equals(host)) {
+            return Optional.of("changes are accepted from this server's own pages only, not from " + origin);
+        }
+        String type = x.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            return Optional.of("a change needs Content-Type: application/json");
+        }
+        return Optional.empty();
     }
 
     private static String contentType(String file) {

@@ -103,7 +103,7 @@ public final class PipeWatcher implements AutoCloseable {
         Double lag = s.replication().map(r -> r.lagSeconds()).orElse(null);
         boolean lagging = lag != null && lag > settings.lagSeconds() && s.state() == PipeState.RUNNING;
         send(tracker.observe(pipe, PipeAlert.LAG, lagging, settings.lagFor(),
-                lag == null ? "" : String.format("lag %.0f s (alert over %.0f s)", lag, settings.lagSeconds()), now));
+                lag == null ? "" : String.format("lag %.1f s (alert over %.1f s)", lag, settings.lagSeconds()), now));
         long retained = s.replication().map(r -> r.retainedBytes()).orElse(0L);
         send(tracker.observe(pipe, PipeAlert.SLOT_WAL, retained > settings.slotWalBytes(), Duration.ZERO,
                 String.format("slot %s retains %,d MB of WAL (alert over %,d MB)",

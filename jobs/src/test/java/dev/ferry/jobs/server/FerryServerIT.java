@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code ferry server} end to end, against the local Postgres, ClickHouse and Flink session cluster:
  * a pipe created, watched through its load, paused, resumed and resynced over the REST API with a
- * bearer token; WAL kept by its slot while paused, its TaskManager lost and its slot dropped, each of
- * which a webhook hears once as it starts and once as it clears (the dropped slot recorded as Failed
+ * bearer token; WAL kept by its slot while paused, lag under a burst of writes, its TaskManager lost
+ * and its slot dropped, each of which a webhook hears once as it starts and once as it clears (the dropped slot recorded as Failed
  * with its cause within seconds, and cleared by a resync); the actions recorded with the token's
  * name; metrics and the OpenAPI document served.
  */
@@ -63,8 +63,8 @@ class FerryServerIT {
         webhook.start();
         WebhookNotifier hook = new WebhookNotifier(URI.create("http://127.0.0.1:" + webhook.getAddress().getPort()
                 + "/hook"), WebhookNotifier.Format.GENERIC);
-        // alerts that this test can bring about: a slot over 1 MB, any retrying at once
-        AlertSettings alerts = new AlertSettings(300, Duration.ofMinutes(5), 1 << 20, Duration.ZERO);
+        // alerts that this test can bring about: lag over 0.3 s, a slot over 1 MB, any retrying, at once
+        AlertSettings alerts = new AlertSettings(0.3, Duration.ZERO, 1 << 20, Duration.ZERO);
         server = TestServers.start(ch, ApiTokens.parse("alice=" + TOKEN), alerts, hook::send);
         base = "http://127.0.0.1:" + server.address().getPort();
     }
@@ -116,11 +116,22 @@ class FerryServerIT {
             Thread.sleep(1_000);
         }
 
+        // writes faster than the pipe confirms them (every second): lag, until they stop
+        long tick = 200_000;
+        deadline = System.currentTimeMillis() + LONG.toMillis();
+        while (!heardAlert("lag", "started")) {
+            assertThat(System.currentTimeMillis()).as("lag started; heard " + heard).isLessThan(deadline);
+            pg.execute("INSERT INTO items VALUES (" + tick++ + ", 'busy')");
+            Thread.sleep(50);
+        }
+        awaitHeard("lag", "cleared");
+
         // the TaskManager lost: Flink restarts the job, which the watcher reports until it runs again
         FlinkTestCluster.killTaskManager();
         awaitHeard("retrying", "started");
         FlinkTestCluster.startTaskManager();
-        awaitHeard("retrying", "cleared");
+        // Flink's restart backoff grew while no slot was to be had: the next attempt may take a while
+        awaitHeard("retrying", "cleared", LONG);
         await(s -> s.path("state").asText().equals("Running") && s.path("job_state").asText().equals("RUNNING"));
 
         // the slot dropped under the running pipe: the watcher finds it Failed, nobody asked
@@ -135,10 +146,13 @@ class FerryServerIT {
         post("/api/pipes/served/resync", "{}");
         await(s -> s.path("state").asText().equals("Running"));
         awaitHeard("failed", "cleared");
-        for (String alert : List.of("failed", "slot_wal", "retrying")) {
-            // each heard once as it started and once as it cleared (no reminder within 15 minutes)
-            assertThat(heard.stream().filter(n -> n.path("alert").asText().equals(alert)).map(n -> n.path("status").asText()))
-                    .as(alert).containsExactly("started", "cleared");
+        for (String alert : List.of("failed", "slot_wal", "retrying", "lag")) {
+            // each episode heard once as it started and once as it cleared (no reminder within 15 minutes);
+            // lag may come and go more than once while the pipe is busy, and be back at the end
+            String said = String.join(" ", heard.stream().filter(n -> n.path("alert").asText().equals(alert))
+                    .map(n -> n.path("status").asText()).toList());
+            assertThat(said).as(alert).matches(alert.equals("lag") ? "started cleared( started cleared)*( started)?"
+                    : "started cleared");
         }
 
         JsonNode actions = json(call("GET", "/api/pipes/served/actions", null, "Bearer " + TOKEN));
@@ -146,6 +160,16 @@ class FerryServerIT {
         assertThat(actions.findValuesAsText("action")).startsWith("create on " + FlinkTestCluster.url(), "pause", "pause",
                 "resume", "resync");
         assertThat(actions.get(2).path("outcome").asText()).contains("Paused");
+
+        // what another site's page could send: a form or text without asking, or JSON saying where it is from
+        HttpRequest text = HttpRequest.newBuilder(URI.create(base + "/api/pipes/served/pause"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        assertThat(http.send(text, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+        HttpRequest elsewhere = HttpRequest.newBuilder(URI.create(base + "/api/pipes/served/pause"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .header("Origin", "http://elsewhere.example").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        assertThat(http.send(elsewhere, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
 
         JsonNode openapi = json(call("GET", "/api/openapi.json", null, "Bearer " + TOKEN));
         assertThat(openapi.path("paths").has("/api/pipes/{name}/resync")).isTrue();
@@ -164,7 +188,7 @@ class FerryServerIT {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(b.header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode post(String path, String body) throws Exception {
@@ -197,7 +221,11 @@ class FerryServerIT {
     }
 
     private void awaitHeard(String alert, String status) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
+        awaitHeard(alert, status, Duration.ofMinutes(1));
+    }
+
+    private void awaitHeard(String alert, String status, Duration timeout) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
         while (!heardAlert(alert, status)) {
             assertThat(System.currentTimeMillis()).as(alert + " " + status + "; webhook notices so far: " + heard)
                     .isLessThan(deadline);
