@@ -8,7 +8,6 @@ import dev.ferry.jobs.PipeSource;
 import dev.ferry.operators.PipeSetupException;
 import dev.ferry.operators.clickhouse.ClickHousePipeCatalog;
 import dev.ferry.operators.clickhouse.ClickHousePipeDestination;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeRun;
@@ -362,12 +361,6 @@ public final class PipeControl {
 
     public Map<String, String> env() {
         return env;
-    }
-
-    /** The pipe's state moves, oldest first (events that leave the state as it was left out). */
-    public List<ClickHouseStatusTables.StateChange> history(PipeEntry e) {
-        return withDestination(e.spec().parse(env), ClickHousePipeDestination::history).stream()
-                .filter(c -> !c.state().label().equals(c.previous())).toList();
     }
 
     public ClickHousePipeCatalog catalog() {

@@ -1,15 +1,12 @@
 package dev.ferry.jobs.control;
 
-import com.clickhouse.client.api.Client;
 import dev.ferry.jobs.PipeSource.Replication;
 import dev.ferry.jobs.PipeSource;
-import dev.ferry.operators.clickhouse.ClickHouseConnections;
+import dev.ferry.operators.clickhouse.ClickHousePipeDestination;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables;
 import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeState;
-import dev.ferry.state.spec.DestinationOptions;
 import dev.ferry.state.spec.PipeSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,7 +17,8 @@ import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * What {@code ferry status} shows: state and since when, the last error, the Flink job and its web
- * UI page, tasks that are not running and the job's latest failure while it retries, recent events
+ * UI page, tasks that are not running and the job's latest failure while it retries, its state moves
+ * (the console shows them all; {@code ferry status} the last), recent events
  * (tables copied again after a schema change), durable
  * progress per table, and for CDC pipes the replication lag (in seconds as Postgres measures it for
  * the slot's consumer, and the source WAL position against the position acknowledged to the slot)
@@ -38,6 +36,7 @@ public record PipeStatus(
         Optional<FlinkRestClient.JobHealth> health,
         List<TableProgressRow> tables,
         Optional<Replication> replication,
+        List<StateChange> moves,
         List<StateChange> events) {
     /** Recent events shown (rows of pipe_states that leave the state as it was: a table copied again). */
     private static final int EVENTS = 5;
@@ -48,11 +47,9 @@ public record PipeStatus(
         PipeSpec spec = e.spec().parse(control.env());
         List<StateChange> history;
         List<TableProgressRow> progress;
-        try (Client client = new ClickHouseConnections(spec.destination()).openChecked()) {
-            ClickHouseStatusTables status =
-                    new ClickHouseStatusTables(client, spec.destination().get(DestinationOptions.STATUS_DATABASE));
-            history = status.history(name);
-            progress = status.progress(name);
+        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+            history = destination.history();
+            progress = destination.progress();
         }
         List<StateChange> moves = history.stream().filter(c -> !c.state().label().equals(c.previous())).toList();
         List<StateChange> events = history.stream().filter(c -> c.state().label().equals(c.previous())).toList();
@@ -64,7 +61,7 @@ public record PipeStatus(
         Optional<FlinkRestClient.JobHealth> health = e.hasJob() ? flink.health(e.jobId()) : Optional.empty();
         return new PipeStatus(name, state, last == null ? null : last.at(), last == null ? "" : last.reason(), lastError,
                 e.jobId(), jobState, e.hasJob() ? flink.jobPage(e.jobId()) : "", health, progress,
-                PipeSource.of(spec).replication(spec), events.subList(Math.max(0, events.size() - EVENTS), events.size()));
+                PipeSource.of(spec).replication(spec), moves, events.subList(Math.max(0, events.size() - EVENTS), events.size()));
     }
 
     public void print(PrintWriter out) {

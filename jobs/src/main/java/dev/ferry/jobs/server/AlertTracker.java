@@ -2,9 +2,7 @@ package dev.ferry.jobs.server;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -72,10 +70,5 @@ public final class AlertTracker {
     /** Forgets a pipe that is gone (deleted): nothing more is said about it. */
     public void forget(String pipe) {
         tracked.keySet().removeIf(k -> k.pipe().equals(pipe));
-    }
-
-    /** The pipes with tracked conditions. */
-    public List<String> pipes() {
-        return new ArrayList<>(tracked.keySet().stream().map(Key::pipe).distinct().toList());
     }
 }

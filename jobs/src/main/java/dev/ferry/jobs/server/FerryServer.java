@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ferry.jobs.control.PipeControl;
-import dev.ferry.jobs.control.PipeStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -201,10 +200,5 @@ public final class FerryServer implements AutoCloseable {
         http.stop(1);
         watcher.close();
         threads.shutdownNow();
-    }
-
-    /** For tests and the CLI: the status of every pipe as last watched. */
-    public Map<String, PipeStatus> latest() {
-        return watcher.latest();
     }
 }

@@ -135,12 +135,11 @@ final class PipeApi {
             };
         }
         if (path.size() == 3 && method.equals("GET")) {
-            PipeEntry e = control.entry(name);
+            control.entry(name);
             return switch (what) {
                 case "actions" -> Reply.ok(PipeJson.actions(control.catalog().actions(name)));
-                case "history" -> Reply.ok(PipeJson.history(control.history(e)));
                 case "series" -> Reply.ok(PipeJson.series(watcher.series(name)));
-                default -> throw new ApiError(404, "no " + what + " of a pipe (actions, history, series)");
+                default -> throw new ApiError(404, "no " + what + " of a pipe (actions, series)");
             };
         }
         if (path.size() == 4 && what.equals("tables")) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.jobs.control.FlinkRestClient;
 import dev.ferry.jobs.control.PipeStatus;
 import dev.ferry.operators.clickhouse.ClickHousePipeCatalog.Action;
-import dev.ferry.operators.clickhouse.ClickHouseStatusTables.StateChange;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
 import dev.ferry.state.lifecycle.PipeEntry;
 import java.util.List;
@@ -60,15 +59,10 @@ final class PipeJson {
         });
         ArrayNode events = n.putArray("events");
         s.events().forEach(c -> events.addObject().put("at", c.at().toString()).put("reason", c.reason()));
-        return n;
-    }
-
-    /** The state moves, oldest first. */
-    static ArrayNode history(List<StateChange> moves) {
-        ArrayNode a = MAPPER.createArrayNode();
-        moves.forEach(c -> a.addObject().put("at", c.at().toString()).put("state", c.state().label())
+        ArrayNode history = n.putArray("history");
+        s.moves().forEach(c -> history.addObject().put("at", c.at().toString()).put("state", c.state().label())
                 .put("previous", c.previous()).put("reason", c.reason()));
-        return a;
+        return n;
     }
 
     static ArrayNode series(List<PipeSeries.Sample> samples) {

@@ -46,6 +46,6 @@ class PrometheusRulesTest {
     private static PipeStatus status() {
         return new PipeStatus("shop", PipeState.RUNNING, Instant.EPOCH, "", "", "j", "RESTARTING", "",
                 Optional.of(new JobHealth(2, 1, Instant.EPOCH, "ClickHouse unreachable")), List.of(),
-                Optional.of(new Replication("ferry_shop", true, 2, 1, 1, 1.5, 1 << 20, "reserved")), List.of());
+                Optional.of(new Replication("ferry_shop", true, 2, 1, 1, 1.5, 1 << 20, "reserved")), List.of(), List.of());
     }
 }

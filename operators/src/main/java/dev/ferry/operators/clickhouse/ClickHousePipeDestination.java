@@ -110,6 +110,11 @@ public final class ClickHousePipeDestination implements AutoCloseable {
         return status().history(spec.name());
     }
 
+    /** The durable progress of each of the pipe's tables. */
+    public List<ClickHouseStatusTables.TableProgressRow> progress() {
+        return status().progress(spec.name());
+    }
+
     /** Records a state change with its reason. */
     public void recordState(PipeState from, PipeState to, String reason) {
         status().recordState(spec.name(), from, to, reason);

@@ -172,8 +172,9 @@ function pipePage(name) {
   document.getElementById('btn-resync').onclick = () => act(name, 'Resync', path + '/resync', 'POST', {});
   document.getElementById('btn-delete').onclick = () => act(name, 'Delete', path, 'DELETE');
   poll(async () => {
-    const [s, history, actions, series] = await Promise.all([api('GET', path), api('GET', path + '/history'),
-      api('GET', path + '/actions'), api('GET', path + '/series')]);
+    const [s, actions, series] = await Promise.all([api('GET', path), api('GET', path + '/actions'),
+      api('GET', path + '/series')]);
+    const history = s.history;
     const rep = s.replication;
     box('pipe-state', badge(s.state));
     box('alerts', (s.state === 'Failed' ? `<div class="error" id="root-cause"><b>Failed:</b> ${esc(s.last_error || s.reason)}</div>` : '')
