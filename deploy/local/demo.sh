@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: local Postgres and ClickHouse, a sample shop schema with data, one pipe run on an
-# embedded Flink (web UI on http://localhost:8081 while it runs), then what landed in ClickHouse.
+# The demo: local Postgres and ClickHouse, a sample shop schema with data, `ferry server` (its console
+# on http://127.0.0.1:18200/, its own Flink's web UI on http://127.0.0.1:18201/), one pipe created on
+# it and followed to its end, then what landed in ClickHouse. The servers keep running afterwards.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -8,6 +9,12 @@ cd "$repo"
 mvn -q -DskipTests package
 deploy/local/postgres.sh start
 deploy/local/clickhouse.sh start
+# Started afresh, so it runs what was just built; the spec's ${FERRY_DEMO_PG_PASSWORD} is read from its environment.
+FERRY_DEMO_PG_PASSWORD=postgres deploy/local/server.sh restart
+console="http://127.0.0.1:${FERRY_SERVER_PORT:-18200}"
+api() { curl -sf -H 'Content-Type: application/json' "$@"; }
+# A demo pipe of an earlier run goes first, with its tables.
+api -X DELETE "$console/api/pipes/demo?drop_tables=true" >/dev/null 2>&1 || true
 
 echo "Creating the sample database 'shop'..."
 deploy/local/postgres.sh psql -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
@@ -39,7 +46,25 @@ SQL
 curl -sf "http://127.0.0.1:18123/" --data-binary "DROP DATABASE IF EXISTS shop" >/dev/null
 curl -sf "http://127.0.0.1:18123/" --data-binary "DELETE FROM ferry.pipe_states WHERE pipe = 'demo'" >/dev/null 2>&1 || true
 
-FERRY_DEMO_PG_PASSWORD=postgres ./ferry run deploy/examples/demo.yaml
+echo "Creating pipe 'demo' on the server (console $console/#/pipe/demo)..."
+spec="$(<deploy/examples/demo.yaml)"
+spec="${spec//\\/\\\\}"; spec="${spec//\"/\\\"}"; spec="${spec//$'\n'/\\n}" # as a JSON string
+if ! reply="$(curl -s -H 'Content-Type: application/json' -X POST "$console/api/pipes" --data-binary "{\"spec\": \"$spec\"}")" \
+   || [[ "$reply" == *'"error"'* ]]; then
+  echo "creating the pipe failed: $reply" >&2
+  exit 1
+fi
+state=""
+for _ in $(seq 600); do
+  status="$(api "$console/api/pipes/demo" || true)"
+  state="$({ grep -o '"state":"[A-Za-z]*"' <<<"$status" || true; } | head -n 1 | cut -d'"' -f4)"
+  rows="$({ grep -o '"rows_snapshotted":[0-9]*' <<<"$status" || true; } | awk -F: '{ n += $2 } END { print n + 0 }')"
+  echo "$(date +%T) $state, $rows rows loaded"
+  [[ "$state" == Completed || "$state" == Failed ]] && break
+  sleep 2
+done
+FERRY_DEMO_PG_PASSWORD=postgres ./ferry status demo
+[[ "$state" == Completed ]] || { echo "the pipe did not complete; see $console/#/pipe/demo" >&2; exit 1; }
 
 echo
 echo "What landed in ClickHouse (database shop):"
@@ -52,3 +77,5 @@ query "SELECT table, count() AS rows FROM (
 query "SELECT id, customer_id, status, total, items, tags, ordered_at FROM shop.orders FINAL
        WHERE _is_deleted = 0 ORDER BY id LIMIT 3 FORMAT PrettyCompactMonoBlock"
 query "SELECT state, reason, at FROM ferry.pipe_states WHERE pipe = 'demo' ORDER BY at FORMAT PrettyCompactMonoBlock"
+echo
+echo "The pipe's page: $console/#/pipe/demo (the server keeps running: deploy/local/server.sh stop ends it)"

@@ -7,24 +7,34 @@ import dev.ferry.jobs.server.AlertSettings;
 import dev.ferry.jobs.server.ApiTokens;
 import dev.ferry.jobs.server.FerryServer;
 import dev.ferry.jobs.server.PipeWatcher;
+import dev.ferry.jobs.server.ServerFlink;
 import dev.ferry.jobs.server.WebhookNotifier;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code ferry server}: the REST API, the pipe watcher and its alerts, until stopped. */
-@Command(name = "server", description = "Serve the REST API (/api, described by /api/openapi.json) and metrics"
-        + " (/metrics) for every pipe of the catalog, watch them and send alerts to webhooks.")
+/**
+ * {@code ferry server}: the console and REST API, the pipe watcher and its alerts, and (by default)
+ * an embedded Flink for the pipes created through it, until stopped.
+ */
+@Command(name = "server", description = "Serve the console (/), the REST API (/api, described by /api/openapi.json)"
+        + " and metrics (/metrics) for every pipe of the catalog, watch them and send alerts to webhooks; pipes"
+        + " created here run on the server's own Flink unless --flink names a cluster.")
 final class ServerCommand implements Callable<Integer> {
+    private static final String EMBEDDED = "embedded";
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
     @Mixin
     ControlOptions options;
 
@@ -32,6 +42,23 @@ final class ServerCommand implements Callable<Integer> {
             description = "host:port to listen on; other than loopback, FERRY_SERVER_TOKENS must hold bearer tokens"
                     + " (name=token,...). Default: ${DEFAULT-VALUE}")
     String listen;
+
+    @Option(names = "--flink", defaultValue = EMBEDDED, description = "Flink REST URL that pipes created here run on,"
+            + " or '" + EMBEDDED + "': a Flink inside the server (web UI on --embedded-flink-port) whose pipes go on"
+            + " from their last checkpoints when the server starts again. Default: ${DEFAULT-VALUE}")
+    String flink;
+
+    @Option(names = "--embedded-flink-port", defaultValue = "18201", description = "Port of the embedded Flink's REST"
+            + " API and web UI. Default: ${DEFAULT-VALUE}")
+    int embeddedFlinkPort;
+
+    @Option(names = "--embedded-flink-slots", defaultValue = "16", description = "Task slots of the embedded Flink"
+            + " (a pipe takes one per table being copied, plus a few). Default: ${DEFAULT-VALUE}")
+    int embeddedFlinkSlots;
+
+    @Option(names = "--state-dir", defaultValue = ".local/server", description = "Where the embedded Flink keeps"
+            + " checkpoints and savepoints. Default: ${DEFAULT-VALUE}")
+    Path stateDir;
 
     @Option(names = "--watch-seconds", defaultValue = "5", description = "How often every pipe is looked at."
             + " Default: ${DEFAULT-VALUE}")
@@ -67,8 +94,12 @@ final class ServerCommand implements Callable<Integer> {
         List<WebhookNotifier> notifiers = new ArrayList<>();
         try {
             int colon = listen.lastIndexOf(':');
-            if (colon <= 0 || watchSeconds < 1) {
-                throw new IllegalArgumentException("--listen takes host:port, --watch-seconds at least 1");
+            if (colon <= 0 || watchSeconds < 1 || embeddedFlinkSlots < 1) {
+                throw new IllegalArgumentException("--listen takes host:port, --watch-seconds and"
+                        + " --embedded-flink-slots at least 1");
+            }
+            if (!flink.equals(EMBEDDED) && !flink.matches("https?://\\S+")) {
+                throw new IllegalArgumentException("--flink takes a Flink REST URL (http://host:port) or " + EMBEDDED);
             }
             address = new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
             String pairs = System.getenv("FERRY_SERVER_TOKENS");
@@ -82,25 +113,52 @@ final class ServerCommand implements Callable<Integer> {
         }
         Consumer<AlertNotice> notify = n -> notifiers.forEach(w -> w.send(n));
         PipeControl control = options.open();
-        PipeWatcher watcher = new PipeWatcher(control, alerts, notify, Clock.systemUTC());
-        try (FerryServer server = open(address, tokens, control, watcher)) {
-            server.start();
-            watcher.start(Duration.ofSeconds(watchSeconds));
-            System.out.printf("ferry server on http://%s:%d (API /api, OpenAPI /api/openapi.json, metrics /metrics),"
-                    + " %s, %d webhook%s%n", server.address().getHostString(), server.address().getPort(),
-                    tokens.isEmpty() ? "no tokens (loopback only)" : "bearer tokens required",
-                    notifiers.size(), notifiers.size() == 1 ? "" : "s");
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            stop.await();
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // The JVM ends once its shutdown hooks return: this one waits until the server and its Flink are closed.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try (ServerFlink own = flink.equals(EMBEDDED) ? startFlink() : null) {
+            String pipesRunOn = own == null ? flink : own.url();
+            if (own != null) {
+                own.recover(control).forEach(System.out::println);
+            }
+            PipeWatcher watcher = new PipeWatcher(control, alerts, notify, Clock.systemUTC());
+            try (FerryServer server = open(address, tokens, control, watcher, pipesRunOn)) {
+                server.start();
+                watcher.start(Duration.ofSeconds(watchSeconds));
+                System.out.printf("ferry server on http://%s:%d (API /api, OpenAPI /api/openapi.json, metrics /metrics),"
+                        + " %s, %d webhook%s; new pipes run on %s%s%n", server.address().getHostString(),
+                        server.address().getPort(), tokens.isEmpty() ? "no tokens (loopback only)" : "bearer tokens required",
+                        notifiers.size(), notifiers.size() == 1 ? "" : "s",
+                        own == null ? "" : "the embedded Flink, web UI ", pipesRunOn);
+                stop.await();
+            }
+        } finally {
+            stopped.countDown();
         }
         return 0;
     }
 
-    private static FerryServer open(InetSocketAddress address, ApiTokens tokens, PipeControl control, PipeWatcher watcher)
-            throws java.io.IOException {
+    private ServerFlink startFlink() throws Exception {
         try {
-            return new FerryServer(address, tokens, control, watcher);
+            return ServerFlink.start(stateDir, embeddedFlinkPort, embeddedFlinkSlots);
+        } catch (IllegalStateException e) {
+            throw new PipeSetupException("ferry server: " + e.getMessage() + "; choose another --embedded-flink-port,"
+                    + " or run pipes on a cluster with --flink URL");
+        }
+    }
+
+    private static FerryServer open(InetSocketAddress address, ApiTokens tokens, PipeControl control, PipeWatcher watcher,
+            String pipesRunOn) throws java.io.IOException {
+        try {
+            return new FerryServer(address, tokens, control, watcher, pipesRunOn);
         } catch (IllegalArgumentException e) {
             throw new PipeSetupException("ferry server: " + e.getMessage());
         }

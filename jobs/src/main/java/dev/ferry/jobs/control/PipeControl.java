@@ -336,12 +336,30 @@ public final class PipeControl {
             flink(e).awaitTerminal(e.jobId(), STOP_TIMEOUT);
         }
         PipeSource.of(spec).release(spec);
-        if (dropTables) {
-            try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
+            if (dropTables) {
                 destination.dropTables();
             }
+            destination.forgetStatus();
         }
         catalog.delete(e);
+    }
+
+    /**
+     * Starts a pipe whose job vanished with its Flink (a {@code ferry server}'s own, stopped or killed)
+     * again from that job's last retained checkpoint: the pipe goes on in its phase, as after a restart
+     * by Flink, re-writing at most what came after the checkpoint.
+     */
+    public PipeEntry recover(String name, String checkpoint) throws IOException {
+        PipeEntry e = entry(name);
+        PipeSpec spec = e.spec().parse(env);
+        PipeState recorded = state(spec);
+        if (!ACTIVE.contains(recorded) || !e.hasJob() || flink(e).jobState(e.jobId()).isPresent()) {
+            throw new PipeStateConflict("pipe " + name + " is " + recorded.label() + (e.hasJob()
+                    ? " with job " + e.jobId() : " without a job") + "; only a pipe whose running job is gone is"
+                    + " started again from its checkpoint");
+        }
+        return start(e, spec, checkpoint);
     }
 
     /** The pipe's state, after noticing a job that failed or vanished. */

@@ -2,6 +2,7 @@ package dev.ferry.jobs.local;
 
 import dev.ferry.jobs.FlinkStopSavepoints;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -11,9 +12,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.executiongraph.ErrorInfo;
 import org.apache.flink.runtime.jobmaster.JobResult;
@@ -23,7 +28,10 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** An in-process Flink (MiniCluster) with the web UI, for {@code ferry run}. */
+/**
+ * An in-process Flink (MiniCluster) with the web UI: {@code ferry run}'s, which it hands one job
+ * graph, and {@code ferry server}'s, which takes jobs through its REST API like a session cluster.
+ */
 public final class EmbeddedFlink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedFlink.class);
 
@@ -34,7 +42,27 @@ public final class EmbeddedFlink implements AutoCloseable {
     }
 
     public static EmbeddedFlink start(int slots, int webUiPort) throws Exception {
+        return start(new Configuration(), slots, webUiPort);
+    }
+
+    /**
+     * A Flink for pipes started through its REST API (jar upload and run, like on a session cluster),
+     * with their checkpoints and savepoints under {@code stateDir}. Checkpoints outlive the process
+     * (kept on cancellation and on a stop), so the pipes can go on from them when it starts again.
+     */
+    public static EmbeddedFlink startSession(Path stateDir, int slots, int restPort) throws Exception {
         Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, stateDir.resolve("checkpoints").toUri().toString());
+        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, stateDir.resolve("savepoints").toUri().toString());
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(WebOptions.UPLOAD_DIR, stateDir.resolve("uploads").toString());
+        // Each run of the job jar has its own class loader; Ferry's libraries keep threads that outlive a job.
+        conf.set(CoreOptions.CHECK_LEAKED_CLASSLOADER, false);
+        return start(conf, slots, restPort);
+    }
+
+    private static EmbeddedFlink start(Configuration conf, int slots, int webUiPort) throws Exception {
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.BIND_PORT, String.valueOf(webUiPort));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);

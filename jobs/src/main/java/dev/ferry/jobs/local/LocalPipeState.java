@@ -37,6 +37,14 @@ public final class LocalPipeState {
 
     /** The newest complete savepoint or retained checkpoint (a directory with {@code _metadata}). */
     public Optional<Path> latest() {
+        return newestComplete(root);
+    }
+
+    /**
+     * The newest complete savepoint or checkpoint at most three levels under {@code root}; one whose
+     * {@code _metadata} is not written yet (the process died while taking it) does not count.
+     */
+    public static Optional<Path> newestComplete(Path root) {
         if (!Files.isDirectory(root)) {
             return Optional.empty();
         }

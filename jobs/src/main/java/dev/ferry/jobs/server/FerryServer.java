@@ -48,15 +48,16 @@ public final class FerryServer implements AutoCloseable {
     private final PipeWatcher watcher;
     private final ApiTokens tokens;
 
-    public FerryServer(InetSocketAddress address, ApiTokens tokens, PipeControl control, PipeWatcher watcher)
-            throws IOException {
+    /** {@code defaultFlink}: the Flink REST URL a pipe created without one runs on. */
+    public FerryServer(InetSocketAddress address, ApiTokens tokens, PipeControl control, PipeWatcher watcher,
+            String defaultFlink) throws IOException {
         if (tokens.isEmpty() && !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("listening on " + address.getHostString() + " needs bearer tokens:"
                     + " set FERRY_SERVER_TOKENS=name=token[,name=token...] or listen on 127.0.0.1");
         }
         this.tokens = tokens;
         this.watcher = watcher;
-        this.api = new PipeApi(control, watcher);
+        this.api = new PipeApi(control, watcher, defaultFlink);
         this.http = HttpServer.create(address, 64);
         http.setExecutor(threads);
         http.createContext("/", this::serve);

@@ -53,11 +53,13 @@ final class PipeApi {
 
     private final PipeControl control;
     private final PipeWatcher watcher;
+    private final String defaultFlink;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
-    PipeApi(PipeControl control, PipeWatcher watcher) {
+    PipeApi(PipeControl control, PipeWatcher watcher, String defaultFlink) {
         this.control = control;
         this.watcher = watcher;
+        this.defaultFlink = defaultFlink;
     }
 
     /** Serves {@code method path} (below {@code /api}) for {@code who}. */
@@ -87,7 +89,8 @@ final class PipeApi {
                 case "GET" -> Reply.ok(list());
                 case "POST" -> {
                     String spec = text(body, "spec");
-                    String flink = text(body, "flink_url");
+                    String flink = body != null && body.hasNonNull("flink_url") && !body.get("flink_url").asText().isBlank()
+                            ? text(body, "flink_url") : defaultFlink;
                     PipeSpecDocument doc = new PipeSpecDocument(spec);
                     String name = doc.parse(control.env()).name();
                     yield new Reply(201, PipeJson.entry(act(name, "create on " + flink, who,

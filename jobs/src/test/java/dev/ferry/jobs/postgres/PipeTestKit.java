@@ -38,7 +38,7 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /** Shared pieces of the pipe tests: the MiniCluster, specs, starting a pipe and waiting for it. */
-final class PipeTestKit {
+public final class PipeTestKit {
     private PipeTestKit() {}
 
     static MiniClusterExtension miniCluster(int slots) {
@@ -78,7 +78,7 @@ final class PipeTestKit {
     }
 
     /** Polls until the destination equals the source: changes take a sync interval or two to land. */
-    static TableComparison.Result awaitEqual(PostgresTestDatabase pg, ClickHouseTestDatabase ch, TableSchema schema,
+    public static TableComparison.Result awaitEqual(PostgresTestDatabase pg, ClickHouseTestDatabase ch, TableSchema schema,
             String pgName, Duration timeout) throws Exception {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         TableComparison.Result r = null;
@@ -126,7 +126,7 @@ final class PipeTestKit {
     }
 
     /** Table {@code public.<table>}'s schema as the source's catalog has it now. */
-    static TableSchema currentSchema(PostgresTestDatabase pg, String table) throws Exception {
+    public static TableSchema currentSchema(PostgresTestDatabase pg, String table) throws Exception {
         try (Connection c = pg.connect()) {
             return PostgresCatalog.read(c, new TableSpec("public", table, table), true).schema();
         }
@@ -137,7 +137,7 @@ final class PipeTestKit {
      * A random source for a generated test case, seeded by {@code -D<property>} or the clock; the seed
      * is printed, labelled {@code what}, so a failing case can be run again.
      */
-    static java.util.Random seeded(String what, String property) {
+    public static java.util.Random seeded(String what, String property) {
         long seed = Long.getLong(property, System.nanoTime());
         System.out.println(what + " seed: " + seed + " (-D" + property + " to repeat)");
         return new java.util.Random(seed);

@@ -1,5 +1,6 @@
 package dev.ferry.jobs.server;
 
+import dev.ferry.jobs.FlinkTestCluster;
 import dev.ferry.jobs.control.PipeControl;
 import dev.ferry.operators.clickhouse.ClickHouseConnections;
 import dev.ferry.operators.clickhouse.ClickHousePipeCatalog;
@@ -22,7 +23,8 @@ final class TestServers {
         catalog.create();
         PipeControl control = new PipeControl(catalog, System.getenv());
         PipeWatcher watcher = new PipeWatcher(control, alerts, notices, Clock.systemUTC());
-        FerryServer server = new FerryServer(new InetSocketAddress("127.0.0.1", 0), tokens, control, watcher);
+        FerryServer server = new FerryServer(new InetSocketAddress("127.0.0.1", 0), tokens, control, watcher,
+                FlinkTestCluster.url());
         server.start();
         watcher.start(Duration.ofSeconds(1));
         return server;

@@ -95,6 +95,11 @@ public final class ClickHousePipeDestination implements AutoCloseable {
         }
     }
 
+    /** Forgets the pipe's recorded states and progress (it is being deleted). */
+    public void forgetStatus() {
+        status().forget(spec.name());
+    }
+
     /** The pipe's last recorded state. */
     public Optional<PipeState> lastState() {
         return status().lastState(spec.name());

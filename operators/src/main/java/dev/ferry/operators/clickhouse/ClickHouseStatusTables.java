@@ -100,6 +100,14 @@ public final class ClickHouseStatusTables {
         return rows.isEmpty() ? 0 : rows.get(0).getLong(1);
     }
 
+    /** Removes every row of the pipe: a pipe created again under its name starts with no history or progress. */
+    public void forget(String pipe) {
+        create();
+        for (String table : List.of(PIPE_STATES, TABLE_PROGRESS, TRUNCATIONS)) {
+            run("DELETE FROM " + qualified(database, table) + " WHERE pipe = {pipe:String}", Map.of("pipe", pipe));
+        }
+    }
+
     public void recordState(String pipe, PipeState previous, PipeState state, String reason) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("pipe", pipe);

@@ -200,8 +200,8 @@ function pipePage(name) {
 function createPage() {
   view.innerHTML = `<h1>New pipe</h1>
     <form id="create-form">
-      <p><label>Flink REST URL<br><input type="text" id="flink-url"
-        value="${esc(localStorage.getItem('ferry.flink') || 'http://127.0.0.1:18081')}"></label></p>
+      <p><label>Flink REST URL (empty: the server's own Flink)<br><input type="text" id="flink-url"
+        placeholder="the server's own Flink" value="${esc(localStorage.getItem('ferry.flink') || '')}"></label></p>
       <p><label>Pipe spec (YAML; write secrets as \${VAR}, resolved from the server's environment)<br>
         <textarea id="spec" spellcheck="false">name: shop
 source:
@@ -223,7 +223,9 @@ tables: [public.customers, public.orders]
     const flink = document.getElementById('flink-url').value.trim();
     localStorage.setItem('ferry.flink', flink);
     try {
-      const p = await api('POST', '/pipes', { spec: document.getElementById('spec').value, flink_url: flink });
+      const body = { spec: document.getElementById('spec').value };
+      if (flink) body.flink_url = flink;
+      const p = await api('POST', '/pipes', body);
       toast(`pipe ${p.name} created`);
       location.hash = '#/pipe/' + encodeURIComponent(p.name);
     } catch (e) {
