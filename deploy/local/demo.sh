@@ -44,7 +44,6 @@ SQL
 
 # The clickhouse side starts empty each time so the demo shows a fresh copy.
 curl -sf "http://127.0.0.1:18123/" --data-binary "DROP DATABASE IF EXISTS shop" >/dev/null
-curl -sf "http://127.0.0.1:18123/" --data-binary "DELETE FROM ferry.pipe_states WHERE pipe = 'demo'" >/dev/null 2>&1 || true
 
 echo "Creating pipe 'demo' on the server (console $console/#/pipe/demo)..."
 spec="$(<deploy/examples/demo.yaml)"

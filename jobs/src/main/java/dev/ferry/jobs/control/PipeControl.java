@@ -63,6 +63,11 @@ public final class PipeControl {
         }
         FlinkRestClient flink = new FlinkRestClient(flinkUrl);
         flink.checkReachable();
+        // A deleted pipe's states and progress stay for a look back, until a pipe is created under its name.
+        withDestination(spec, destination -> {
+            destination.forgetStatus();
+            return null;
+        });
         PipeSource.of(spec).prepare(spec, true);
         PipeRun run = PipeRuns.first(spec);
         PipeEntry entry = new PipeEntry(spec.name(), doc, flink.url(), "", "", run);
@@ -336,11 +341,10 @@ public final class PipeControl {
             flink(e).awaitTerminal(e.jobId(), STOP_TIMEOUT);
         }
         PipeSource.of(spec).release(spec);
-        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
-            if (dropTables) {
+        if (dropTables) {
+            try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
                 destination.dropTables();
             }
-            destination.forgetStatus();
         }
         catalog.delete(e);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.jobs.control.FlinkRestClient;
 import dev.ferry.jobs.control.PipeStatus;
+import dev.ferry.operators.clickhouse.ClickHousePipeCatalog.Sample;
 import dev.ferry.operators.clickhouse.ClickHousePipeCatalog.Action;
 import dev.ferry.operators.clickhouse.ClickHouseStatusTables.TableProgressRow;
 import dev.ferry.state.lifecycle.PipeEntry;
@@ -65,7 +66,7 @@ final class PipeJson {
         return n;
     }
 
-    static ArrayNode series(List<PipeSeries.Sample> samples) {
+    static ArrayNode series(List<Sample> samples) {
         ArrayNode a = MAPPER.createArrayNode();
         samples.forEach(x -> a.addObject().put("at", x.at().toString()).put("lag_seconds", x.lagSeconds())
                 .put("rows", x.rows()));

@@ -2,11 +2,13 @@ package dev.ferry.jobs.server;
 
 import dev.ferry.jobs.control.PipeControl;
 import dev.ferry.jobs.control.PipeStatus;
+import dev.ferry.operators.clickhouse.ClickHousePipeCatalog.Sample;
 import dev.ferry.state.lifecycle.PipeEntry;
 import dev.ferry.state.lifecycle.PipeState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,17 +65,23 @@ public final class PipeWatcher implements AutoCloseable {
             LOG.warn("cannot read the pipe catalog: {}", e.getMessage());
             return;
         }
+        List<Sample> round = new ArrayList<>();
         for (PipeEntry e : pipes) {
             seen.add(e.name());
             try {
                 PipeStatus status = PipeStatus.of(control, e.name());
                 latest.put(e.name(), status);
                 Instant now = clock.instant();
-                series.computeIfAbsent(e.name(), n -> new PipeSeries()).add(now, status);
+                round.add(series.computeIfAbsent(e.name(), this::recorded).add(now, status));
                 evaluate(status, now);
             } catch (Exception ex) {
                 LOG.warn("pipe {}: cannot read its status: {}", e.name(), ex.getMessage());
             }
+        }
+        try {
+            control.catalog().recordSamples(round);
+        } catch (RuntimeException ex) {
+            LOG.warn("cannot record this round's samples in the pipe catalog: {}", ex.getMessage());
         }
         for (String gone : List.copyOf(latest.keySet())) {
             if (!seen.contains(gone)) {
@@ -84,13 +92,23 @@ public final class PipeWatcher implements AutoCloseable {
         }
     }
 
+    /** The pipe's samples an earlier server recorded (none when they cannot be read: the charts start now). */
+    private PipeSeries recorded(String pipe) {
+        try {
+            return new PipeSeries(control.catalog().samples(pipe, PipeSeries.KEEP));
+        } catch (RuntimeException ex) {
+            LOG.warn("pipe {}: cannot read its recorded samples: {}", pipe, ex.getMessage());
+            return new PipeSeries(List.of());
+        }
+    }
+
     /** The latest status of each pipe, as last watched. */
     public Map<String, PipeStatus> latest() {
         return Map.copyOf(latest);
     }
 
     /** The pipe's lag and row counts over the last rounds, oldest first. */
-    public List<PipeSeries.Sample> series(String pipe) {
+    public List<Sample> series(String pipe) {
         PipeSeries s = series.get(pipe);
         return s == null ? List.of() : s.samples();
     }

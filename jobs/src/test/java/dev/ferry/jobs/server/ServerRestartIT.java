@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * own): a CDC pipe created over the API without naming a cluster runs on the server's Flink; the
  * server killed with -9 and later stopped cleanly, with random inserts, updates and deletes written
  * while it is down each time; on every start the pipe goes on from its job's last checkpoint, never
- * Failed, and the destination equals the source row by row.
+ * Failed, and the destination equals the source row by row; the charts' samples outlive the process.
  */
 class ServerRestartIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,6 +86,7 @@ class ServerRestartIT {
         awaitEqual(pg, ch, currentSchema(pg, "items"), "items", LONG);
         awaitCheckpointAfterTheChanges();
 
+        Instant killed = Instant.now();
         String pid = Files.readString(home.resolve("run/server.pid")).trim();
         ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
         while (ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
@@ -94,6 +96,11 @@ class ServerRestartIT {
         assertThat(startServer()).as("killed: the server's start output").contains("pipe restarted goes on from");
         awaitRunning();
         awaitEqual(pg, ch, currentSchema(pg, "items"), "items", LONG);
+        // the charts go on from what the killed server recorded
+        JsonNode series = JSON.readTree(call("GET", "/api/pipes/restarted/series", null).body());
+        assertThat(series.size()).isPositive();
+        assertThat(Instant.parse(series.get(0).path("at").asText())).as(series.toString()).isBefore(killed);
+        assertThat(series.get(series.size() - 1).path("rows").asLong()).isGreaterThanOrEqualTo(5_000);
 
         change(random, ids, 300);
         awaitCheckpointAfterTheChanges();

@@ -26,8 +26,15 @@ public final class ClickHousePipeCatalog {
     /** Who did what to which pipe, and when: a row per action taken through the server. */
     public static final String ACTIONS = "actions";
 
+    /** What the server's watcher saw of each pipe, a row per look, kept for {@link #SAMPLE_DAYS} days. */
+    public static final String SAMPLES = "samples";
+    static final int SAMPLE_DAYS = 7;
+
     /** One recorded action. */
     public record Action(String pipe, String who, String action, String outcome, Instant at) {}
+
+    /** One look at a pipe: when, its replication lag (null when unknown or not streaming), the rows written by then. */
+    public record Sample(String pipe, Instant at, Double lagSeconds, long rows) {}
 
     private final Client client;
     private final String database;
@@ -63,6 +70,43 @@ public final class ClickHousePipeCatalog {
                   outcome String,
                   at DateTime64(3, 'UTC')
                 ) ENGINE =\s""" + layout.engine("MergeTree", "", null) + " ORDER BY (pipe, at)");
+        ClickHouseConnections.execute(client, "CREATE TABLE IF NOT EXISTS " + qualified(database, SAMPLES) + """
+                 (
+                  pipe String,
+                  at DateTime64(3, 'UTC'),
+                  lag_seconds Nullable(Float64),
+                  rows UInt64
+                ) ENGINE =\s""" + layout.engine("MergeTree", "", null) + " ORDER BY (pipe, at)"
+                + " TTL toDateTime(at) + INTERVAL " + SAMPLE_DAYS + " DAY");
+    }
+
+    /** Records one round of looks, in one insert. */
+    public void recordSamples(List<Sample> samples) {
+        if (samples.isEmpty()) {
+            return;
+        }
+        StringBuilder rows = new StringBuilder();
+        for (Sample x : samples) {
+            rows.append(rows.isEmpty() ? "" : ", ").append('(').append(ClickHouseSql.quoteLiteral(x.pipe())).append(", ")
+                    .append(x.at().toEpochMilli()).append(", ").append(x.lagSeconds() == null ? "NULL"
+                            : Double.isFinite(x.lagSeconds()) ? x.lagSeconds().toString() : "NULL")
+                    .append(", ").append(x.rows()).append(')');
+        }
+        ClickHouseConnections.execute(client, "INSERT INTO " + qualified(database, SAMPLES)
+                + " SELECT pipe, fromUnixTimestamp64Milli(at, 'UTC'), lag, rows FROM values("
+                + "'pipe String, at Int64, lag Nullable(Float64), rows UInt64', " + rows + ")");
+    }
+
+    /** The newest {@code limit} samples of {@code pipe}, oldest first. */
+    public List<Sample> samples(String pipe, int limit) {
+        List<Sample> out = new ArrayList<>();
+        for (GenericRecord r : client.queryAll("SELECT toUnixTimestamp64Milli(at), lag_seconds, rows FROM ("
+                + " SELECT at, lag_seconds, rows FROM " + qualified(database, SAMPLES) + " WHERE pipe = {pipe:String}"
+                + " ORDER BY at DESC LIMIT {limit:UInt32}) ORDER BY at", Map.of("pipe", pipe, "limit", limit))) {
+            out.add(new Sample(pipe, Instant.ofEpochMilli(r.getLong(1)), r.getObject(2) == null ? null : ((Number) r.getObject(2)).doubleValue(),
+                    r.getLong(3)));
+        }
+        return out;
     }
 
     /** Records that {@code who} did {@code action} to {@code pipe}, with its outcome ("ok" or the error). */

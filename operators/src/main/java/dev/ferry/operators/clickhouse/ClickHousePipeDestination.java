@@ -95,7 +95,7 @@ public final class ClickHousePipeDestination implements AutoCloseable {
         }
     }
 
-    /** Forgets the pipe's recorded states and progress (it is being deleted). */
+    /** Forgets the recorded states and progress of an earlier pipe of this name. */
     public void forgetStatus() {
         status().forget(spec.name());
     }

@@ -100,7 +100,7 @@ public final class ClickHouseStatusTables {
         return rows.isEmpty() ? 0 : rows.get(0).getLong(1);
     }
 
-    /** Removes every row of the pipe: a pipe created again under its name starts with no history or progress. */
+    /** Removes every row of the pipe: a pipe created under the name of a deleted one starts with no history or progress. */
     public void forget(String pipe) {
         create();
         for (String table : List.of(PIPE_STATES, TABLE_PROGRESS, TRUNCATIONS)) {
