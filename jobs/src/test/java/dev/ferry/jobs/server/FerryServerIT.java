@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * bearer token; WAL kept by its slot while paused, lag under a burst of writes, its TaskManager lost
  * and its slot dropped, each of which a webhook hears once as it starts and once as it clears (the dropped slot recorded as Failed
  * with its cause within seconds, and cleared by a resync); the actions recorded with the token's
- * name; metrics and the OpenAPI document served.
+ * name; metrics and the OpenAPI document served, and a real Prometheus scraping them fires the
+ * shipped rule for the failed pipe and clears it.
  */
 class FerryServerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,6 +41,7 @@ class FerryServerIT {
     private PostgresTestDatabase pg;
     private ClickHouseTestDatabase ch;
     private FerryServer server;
+    private PrometheusProcess prometheus;
     private HttpServer webhook;
     private final List<JsonNode> heard = new CopyOnWriteArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -67,11 +69,13 @@ class FerryServerIT {
         AlertSettings alerts = new AlertSettings(0.3, Duration.ZERO, 1 << 20, Duration.ZERO);
         server = TestServers.start(ch, ApiTokens.parse("alice=" + TOKEN), alerts, hook::send);
         base = "http://127.0.0.1:" + server.address().getPort();
+        prometheus = PrometheusProcess.scraping(server.address().getPort(), TOKEN);
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         new FerryCli(ch).run("delete", "served");
+        prometheus.close();
         server.close();
         webhook.stop(0);
         ch.close();
@@ -142,10 +146,13 @@ class FerryServerIT {
         awaitHeard("failed", "started");
         assertThat(call("GET", "/metrics", null, "Bearer " + TOKEN).body())
                 .contains("ferry_pipe_state{pipe=\"served\"} 9");
+        // Prometheus, scraping the server with its token, fires the shipped rule for it
+        awaitPrometheus(alerts -> alerts.contains("FerryPipeFailed served firing"));
 
         post("/api/pipes/served/resync", "{}");
         await(s -> s.path("state").asText().equals("Running"));
         awaitHeard("failed", "cleared");
+        awaitPrometheus(alerts -> !alerts.toString().contains("FerryPipeFailed"));
         for (String alert : List.of("failed", "slot_wal", "retrying", "lag")) {
             // each episode heard once as it started and once as it cleared (no reminder within 15 minutes);
             // lag may come and go more than once while the pipe is busy, and be back at the end
@@ -180,6 +187,17 @@ class FerryServerIT {
     }
 
     // --- helpers
+
+    private void awaitPrometheus(Predicate<List<String>> until) throws Exception {
+        long deadline = System.currentTimeMillis() + Duration.ofMinutes(1).toMillis();
+        List<String> alerts = prometheus.alerts();
+        while (!until.test(alerts)) {
+            assertThat(System.currentTimeMillis()).as("Prometheus' alerts " + alerts + "; scrape " + prometheus.scrape())
+                    .isLessThan(deadline);
+            Thread.sleep(500);
+            alerts = prometheus.alerts();
+        }
+    }
 
     private HttpResponse<String> call(String method, String path, String body, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(2))
