@@ -77,8 +77,8 @@ class FerryConsoleIT {
                 "INSERT INTO items SELECT g, 'v' || g FROM generate_series(1, 300000) g");
         String base = "http://127.0.0.1:" + server.address().getPort();
         browser.get(base + "/#/create");
+        // left empty: the pipe runs on the server's Flink (here the test cluster)
         browser.findElement(By.id("flink-url")).clear();
-        browser.findElement(By.id("flink-url")).sendKeys(FlinkTestCluster.url());
         browser.findElement(By.id("spec")).clear();
         browser.findElement(By.id("spec")).sendKeys("name: console\n" + pg.sourceYaml() + ch.destinationYaml()
                 + "tables: [items]\nsettings: {sync_interval_seconds: 1, snapshot_num_rows_per_partition: 20000,"
@@ -93,6 +93,8 @@ class FerryConsoleIT {
         assertThat(partitions.split("/")[0]).isEqualTo(partitions.split("/")[1]);
         assertThat(browser.findElement(By.id("tables")).getText()).contains("public.items", "300,000");
         assertThat(browser.findElement(By.id("history")).getText()).contains("Snapshot", "Running");
+        assertThat(browser.findElement(By.cssSelector("a[href*='/#/job/']")).getAttribute("href"))
+                .startsWith(FlinkTestCluster.url());
 
         press("btn-pause");
         awaitState("Paused");
