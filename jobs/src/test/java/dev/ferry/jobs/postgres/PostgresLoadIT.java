@@ -92,10 +92,13 @@ class PostgresLoadIT {
                 "ANALYZE \"Sales Data\".\"Order Lines\"");
         PipeSpec spec = PipeTestKit.spec("load_million", pg, ch, "['\"Sales Data\".\"Order Lines\"']",
                 "{replication_mode: snapshot, sync_interval_seconds: 2}");
+        long sessionsBefore = sessions();
         long start = System.nanoTime();
         List<SourceTable> tables = PipeTestKit.runToCompletion(spec);
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("initial load of 1,000,002 rows took %.1f s (%.0f rows/s)%n", seconds, 1_000_002 / seconds);
+        long opened = sessions() - sessionsBefore;
+        System.out.printf("initial load of 1,000,002 rows took %.1f s (%.0f rows/s), %d connections%n", seconds,
+                1_000_002 / seconds, opened);
 
         assertEqual(tables.get(0), "\"Sales Data\".\"Order Lines\"", 1_000_002);
         ClickHouseStatusTables status = new ClickHouseStatusTables(ch.client(), ch.statusDatabase());
@@ -103,6 +106,18 @@ class PostgresLoadIT {
         assertThat(progress.partitionsDone()).isEqualTo(progress.partitionsTotal()).isGreaterThan(5);
         assertThat(progress.rowsSnapshotted()).isEqualTo(1_000_002);
         assertThat(status.lastState("load_million")).contains(PipeState.COMPLETED);
+        // the 4 readers keep their two connections from partition to partition (setup, planning and the
+        // exported snapshot take a few more); a connection per partition would be over 2 * partitions
+        assertThat(opened).as("connections for " + progress.partitionsTotal() + " partitions")
+                .isLessThanOrEqualTo(2 * 4 + 8);
+    }
+
+    /** Connections made to the test database so far (pg_stat_database counts them). */
+    private long sessions() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** Holes from deletes (vacuumed and not), the window strategy, and rows inserted during the load. */

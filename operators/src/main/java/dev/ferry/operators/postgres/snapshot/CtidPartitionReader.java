@@ -2,7 +2,6 @@ package dev.ferry.operators.postgres.snapshot;
 
 import dev.ferry.operators.load.PartitionSplitReader;
 import dev.ferry.operators.load.StartedOver;
-import dev.ferry.operators.postgres.PostgresSql;
 import dev.ferry.operators.postgres.setup.PostgresCatalog.SourceTable;
 import dev.ferry.operators.postgres.setup.PostgresCatalog;
 import dev.ferry.operators.postgres.snapshot.SnapshotEvents.SnapshotGrant;
@@ -15,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads partitions one after another on the fetcher thread, streaming each with a server-side
- * cursor (never a whole partition in memory). All partitions of one reader are read in one
- * repeatable-read transaction that imported the enumerator's snapshot. Each row travels with its
+ * cursor (never a whole partition in memory). Each partition is read in a repeatable-read
+ * transaction that imported the enumerator's snapshot, on a connection the subtask's readers share
+ * ({@link CtidReadConnections}). Each row travels with its
  * ctid, so a checkpoint can record where to continue. After a partition's last row it emits a
  * {@code SnapshotUnitDone} marker.
  *
@@ -52,6 +51,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private final Map<String, SourceTable> tables;
     private final CompletableFuture<SnapshotGrant> grant;
 
+    private final CtidReadConnections connections;
     private Connection conn;
     private long version;
     private PreparedStatement statement;
@@ -62,8 +62,9 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private final Map<String, TableSchema> shapesLogged;
 
     CtidPartitionReader(CtidSnapshotSource source, CompletableFuture<SnapshotGrant> grant,
-            Map<String, TableSchema> shapesLogged) {
+            Map<String, TableSchema> shapesLogged, CtidReadConnections connections) {
         this.source = source;
+        this.connections = connections;
         this.shapesLogged = shapesLogged;
         this.tables = source.tablesById();
         this.grant = grant;
@@ -118,12 +119,7 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
             LOG.info("skipping partition {}: its table's load started over", partition.splitId());
             return false;
         }
-        if (conn == null) {
-            conn = source.connections().openTableRead("snapshot");
-            try (Statement st = conn.createStatement()) {
-                st.execute("SET TRANSACTION SNAPSHOT " + PostgresSql.quoteLiteral(snapshot.snapshotId()));
-            }
-        }
+        conn = connections.inSnapshot(snapshot.snapshotId());
         SourceTable table = shape(partition.table(), batch, partition.splitId());
         String comment = "ferry pipe=" + source.pipe() + " table=" + partition.table() + " partition "
                 + (partition.index() + 1) + "/" + partition.count() + " ctid " + partition.describeRange();
@@ -159,8 +155,8 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
     private SourceTable shape(String id, RecordsBySplits.Builder<CtidRow> batch, String splitId) throws SQLException {
         SourceTable built = tables.get(id);
         SourceTable now;
-        try (Connection catalog = source.connections().open("snapshot-catalog")) {
-            now = PostgresCatalog.read(catalog, built.spec(), source.exporter().changesFollow());
+        try {
+            now = PostgresCatalog.read(connections.catalog(), built.spec(), source.exporter().changesFollow());
         } catch (dev.ferry.operators.PipeSetupException e) {
             // no longer fit for a pipe (its key gone, say): the change stream says so; read it as built
             LOG.warn("{}: {}; reading it as the job was built", id, e.getMessage());
@@ -183,11 +179,11 @@ final class CtidPartitionReader extends PartitionSplitReader<CtidRow, CtidPartit
         statement = null;
     }
 
+    /** Closes what this reader has open; the connections are the subtask's (see {@link CtidReadConnections}). */
     @Override
     public void close() throws Exception {
-        if (conn != null) {
-            conn.close();
-            conn = null;
+        if (statement != null) {
+            closePartition();
         }
     }
 }

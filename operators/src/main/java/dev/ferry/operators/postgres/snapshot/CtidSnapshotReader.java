@@ -18,10 +18,16 @@ import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
 final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartition, CtidPartitionProgress> {
 
     private final CompletableFuture<SnapshotGrant> grant;
+    private final CtidReadConnections connections;
     private boolean snapshotRequested;
 
     CtidSnapshotReader(CtidSnapshotSource source, SourceReaderContext context, CompletableFuture<SnapshotGrant> grant) {
-        super(partitionReaders(source, grant),
+        this(source, context, grant, new CtidReadConnections(source.connections()));
+    }
+
+    private CtidSnapshotReader(CtidSnapshotSource source, SourceReaderContext context,
+            CompletableFuture<SnapshotGrant> grant, CtidReadConnections connections) {
+        super(partitionReaders(source, grant, connections),
                 (row, output, progress) -> {
                     if (row.rewritten() != null) {
                         context.sendSourceEventToCoordinator(
@@ -35,16 +41,18 @@ final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartit
                 },
                 CtidPartitionProgress::new, context);
         this.grant = grant;
+        this.connections = connections;
     }
 
     /**
      * Makes the readers of partitions, one per fetcher (Flink makes a new one when an idle fetcher
-     * gets work); they share what they have logged, so a table's new shape is said once per subtask.
+     * gets work); they share their connections, and what they have logged, so a table's new shape is
+     * said once per subtask.
      */
     private static Supplier<SplitReader<CtidRow, CtidPartition>> partitionReaders(CtidSnapshotSource source,
-            CompletableFuture<SnapshotGrant> grant) {
+            CompletableFuture<SnapshotGrant> grant, CtidReadConnections connections) {
         Map<String, TableSchema> shapesLogged = new ConcurrentHashMap<>();
-        return () -> new CtidPartitionReader(source, grant, shapesLogged);
+        return () -> new CtidPartitionReader(source, grant, shapesLogged, connections);
     }
 
     @Override
@@ -54,6 +62,15 @@ final class CtidSnapshotReader extends PartitionedLoadReader<CtidRow, CtidPartit
             context.sendSourceEventToCoordinator(new SnapshotRequest());
         }
         super.addSplits(splits);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close(); // the fetchers, and their readers, first
+        } finally {
+            connections.close();
+        }
     }
 
     @Override
