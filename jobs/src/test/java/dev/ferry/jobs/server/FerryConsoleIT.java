@@ -52,7 +52,7 @@ class FerryConsoleIT {
         pg = new PostgresTestDatabase("console");
         ch = new ClickHouseTestDatabase("console");
         server = TestServers.start(ch, ApiTokens.none(), AlertSettings.defaults(), notice -> { });
-        List<String> paths = LocalServers.runScript(Map.of(), "deploy/local/browser.sh", "install").strip().lines().toList();
+        List<String> paths = LocalServers.runScript(Map.of(), "deploy/local/test-tools.sh", "install", "browser").strip().lines().toList();
         ChromeOptions options = new ChromeOptions().setBinary(paths.get(paths.size() - 2))
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100");
         browser = new ChromeDriver(new ChromeDriverService.Builder()

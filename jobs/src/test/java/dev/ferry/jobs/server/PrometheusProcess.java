@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A real Prometheus (Debian's, installed by {@code deploy/local/prometheus.sh}) with Ferry's shipped
+ * A real Prometheus (Debian's, installed by {@code deploy/local/test-tools.sh}) with Ferry's shipped
  * alerting rules, scraping one {@code ferry server}'s {@code /metrics} every second with its token.
  */
 final class PrometheusProcess implements AutoCloseable {
@@ -37,7 +37,7 @@ final class PrometheusProcess implements AutoCloseable {
 
     /** The prometheus and promtool binaries, installed if missing. */
     static List<String> binaries() {
-        return LocalServers.runScript(Map.of(), "deploy/local/prometheus.sh", "install").strip().lines().toList();
+        return LocalServers.runScript(Map.of(), "deploy/local/test-tools.sh", "install", "prometheus").strip().lines().toList();
     }
 
     static Path rules() {
