@@ -64,10 +64,9 @@ public final class PipeControl {
         FlinkRestClient flink = new FlinkRestClient(flinkUrl);
         flink.checkReachable();
         // A deleted pipe's states and progress stay for a look back, until a pipe is created under its name.
-        withDestination(spec, destination -> {
+        try (ClickHousePipeDestination destination = ClickHousePipeDestination.open(spec)) {
             destination.forgetStatus();
-            return null;
-        });
+        }
         PipeSource.of(spec).prepare(spec, true);
         PipeRun run = PipeRuns.first(spec);
         PipeEntry entry = new PipeEntry(spec.name(), doc, flink.url(), "", "", run);

@@ -182,17 +182,18 @@ final class PipeApi {
         lock.lock();
         try {
             PipeEntry done = run.run();
-            record(pipe, who, action, "ok");
+            record(control, pipe, who, action, "ok");
             return done;
         } catch (Exception e) {
-            record(pipe, who, action, PipeSetupException.firstLine(e));
+            record(control, pipe, who, action, PipeSetupException.firstLine(e));
             throw e;
         } finally {
             lock.unlock();
         }
     }
 
-    private void record(String pipe, String who, String action, String outcome) {
+    /** Logs an action and records it in the catalog; one the catalog cannot take now is only logged. */
+    static void record(PipeControl control, String pipe, String who, String action, String outcome) {
         LOG.info("{} by {}: {}", action, who, outcome);
         try {
             control.catalog().recordAction(pipe, who, action, outcome);

@@ -61,17 +61,16 @@ public final class ServerFlink implements AutoCloseable {
             String action = "recover from " + checkpoint.get();
             try {
                 PipeEntry running = control.recover(e.name(), checkpoint.get().toUri().toString());
-                control.catalog().recordAction(e.name(), WHO, action, "ok");
+                PipeApi.record(control, e.name(), WHO, action, "ok");
                 done.add("pipe " + e.name() + " goes on from " + checkpoint.get() + " as job " + running.jobId());
             } catch (PipeStateConflict notActive) {
                 LOG.debug("pipe {} not recovered: {}", e.name(), notActive.getMessage());
             } catch (Exception failure) {
                 String why = PipeSetupException.firstLine(failure);
-                control.catalog().recordAction(e.name(), WHO, action, why);
+                PipeApi.record(control, e.name(), WHO, action, why);
                 done.add("pipe " + e.name() + " could not go on from " + checkpoint.get() + ": " + why);
             }
         }
-        done.forEach(LOG::info);
         return done;
     }
 
