@@ -88,7 +88,7 @@ class PostgresLoadRestoreIT {
                 // no room left on their own pages (fillfactor 100): the new versions go where VACUUM freed space
                 "UPDATE big SET v = -v WHERE id % 50 = " + random.nextInt(50) + " AND id > 300000",
                 "UPDATE dups SET amount = amount + 1000 WHERE ctid > '(500,0)' AND who = 'w" + random.nextInt(7) + "'",
-                "INSERT INTO big SELECT g, g, 'new' FROM generate_series(500001, 500000 + " + random.nextInt(5_000) + ") g",
+                "INSERT INTO big SELECT g, g, 'new' FROM generate_series(1000001, 1000000 + " + random.nextInt(5_000) + ") g",
                 "INSERT INTO dups SELECT 'w1', 7 FROM generate_series(1, " + (1 + random.nextInt(300)) + ")");
 
         JobID job = PipeTestKit.submit(cluster, spec, PostgresPipeSetup.readSourceTables(spec), savepoint);
@@ -295,7 +295,7 @@ class PostgresLoadRestoreIT {
      */
     private void createTables() {
         pg.execute("CREATE TABLE big (id bigint PRIMARY KEY, v int NOT NULL, pad text) WITH (fillfactor = 100)",
-                "INSERT INTO big SELECT g, g, repeat(md5(g::text), 2) FROM generate_series(1, 500000) g",
+                "INSERT INTO big SELECT g, g, repeat(md5(g::text), 2) FROM generate_series(1, 1000000) g",
                 "CREATE TABLE dups (who text, amount int, n int) WITH (fillfactor = 100)",
                 "ALTER TABLE dups REPLICA IDENTITY FULL",
                 "INSERT INTO dups SELECT 'w' || (g % 7), g % 40, g % 50000 FROM generate_series(1, 600000) g",
